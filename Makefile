@@ -1,0 +1,76 @@
+# safecampus — the two commands: `make demo` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/safecampus
+DEMO_SCHOOLS ?= 200
+PORT ?= 8000
+export FAST_PASSWORD_HASHER ?=
+
+.PHONY: demo test install assets system-deps lint check test-sqlite test-postgres serve messages clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: node_modules/.package-lock.json
+
+# Browser tests need Debian's Chromium and CJK fonts (screenshots and PDFs show boxes without them).
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing$$missing with apt-get"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+demo: install assets
+	@mkdir -p var
+	DEBUG=1 $(BIN)/safecampus migrate --noinput -v 0
+	DEBUG=1 $(BIN)/safecampus seed-demo --schools $(DEMO_SCHOOLS)
+	$(BIN)/safecampus collectstatic --noinput -v 0
+	@$(BIN)/safecampus demo-logins
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops)"
+	DEBUG=1 $(BIN)/gunicorn safecampus.config.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile - --log-level warning
+
+lint: install
+	$(BIN)/ruff check safecampus tests
+	$(BIN)/ruff format --check safecampus tests
+
+check: install
+	$(BIN)/safecampus makemigrations --check --dry-run
+	$(BIN)/safecampus check
+
+test-sqlite: install assets system-deps
+	DATABASE_URL=sqlite:///var/test.sqlite3 FAST_PASSWORD_HASHER=1 $(BIN)/pytest -n 2 --dist loadgroup
+
+test-postgres: install assets system-deps
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+	  DATABASE_URL=$(PG_URL) FAST_PASSWORD_HASHER=1 $(BIN)/pytest -n 2 --dist loadgroup; \
+	else echo "PostgreSQL does not answer at 127.0.0.1:5432: skipping the PostgreSQL run (SQLite passed)."; fi
+
+test: lint check test-sqlite test-postgres
+
+messages: install
+	cd safecampus && ../$(BIN)/safecampus makemessages -l zh_Hans -l en --no-obsolete --no-location --ignore 'static/*' && ../$(BIN)/safecampus makemessages -d djangojs -l zh_Hans -l en --no-obsolete --no-location
+	$(BIN)/python -m safecampus.core.i18n_tools compile
+
+serve: install assets
+	$(BIN)/safecampus collectstatic --noinput -v 0
+	$(BIN)/gunicorn safecampus.config.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --threads 4
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,7 @@
+from rest_framework.views import APIView
+
+ROUTES: list = []
+
+
+class ObtainTokenView(APIView):
+    pass

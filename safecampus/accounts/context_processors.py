@@ -1,0 +1,8 @@
+def navigation(request):
+    """The menu for the signed-in user's roles (filled by safecampus.core.navigation)."""
+    from safecampus.core.navigation import menu_for
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"nav_items": menu_for(user)}
