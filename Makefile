@@ -31,6 +31,7 @@ system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	command -v xgettext >/dev/null || missing="$$missing gettext"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing$$missing with apt-get"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
@@ -65,7 +66,7 @@ test-postgres: install assets system-deps
 test: lint check test-sqlite test-postgres
 
 messages: install
-	cd safecampus && ../$(BIN)/safecampus makemessages -l zh_Hans -l en --no-obsolete --no-location --ignore 'static/*' && ../$(BIN)/safecampus makemessages -d djangojs -l zh_Hans -l en --no-obsolete --no-location
+	cd safecampus && ../$(BIN)/safecampus makemessages -l zh_Hans -l en --no-obsolete --no-location --ignore 'static/*'
 	$(BIN)/python -m safecampus.core.i18n_tools compile
 
 serve: install assets

@@ -74,6 +74,9 @@ TEMPLATES = [
 DATABASES = {
     "default": env.env_database("DATABASE_URL", "sqlite:///var/safecampus.sqlite3", BASE_DIR)
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Tests use a file too, so they run in WAL mode like the real thing.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-safecampus.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _redis_url = env._raw("REDIS_URL")
@@ -140,6 +143,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start otherwise
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 _node_modules = BASE_DIR / "node_modules"
 if (_node_modules / "echarts").exists():
