@@ -92,5 +92,7 @@ def test_language_choice_is_kept_on_the_account(client, officer):
 
 @pytest.mark.django_db
 def test_language_switch_refuses_offsite_redirects(client):
-    response = client.post(reverse("accounts:language"), {"language": "en", "next": "https://evil.example/"})
+    response = client.post(
+        reverse("accounts:language"), {"language": "en", "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/"

@@ -16,15 +16,21 @@ PACKAGE = Path(i18n_tools.__file__).resolve().parent.parent
 
 @pytest.mark.parametrize("language", ["zh_Hans", "en"])
 def test_catalogue_has_no_untranslated_or_fuzzy_entries(language):
-    assert list(PACKAGE.glob(f"locale/{language}/LC_MESSAGES/django.po")), f"no {language} catalogue"
+    assert list(PACKAGE.glob(f"locale/{language}/LC_MESSAGES/django.po")), (
+        f"no {language} catalogue"
+    )
     assert i18n_tools.untranslated(language) == []
 
 
 def test_compiled_catalogues_match_their_sources():
     for po_path in i18n_tools.catalogues():
-        po = {(e.msgctxt, e.msgid): e.msgstr for e in polib.pofile(str(po_path)).translated_entries()}
+        po = {
+            (e.msgctxt, e.msgid): e.msgstr for e in polib.pofile(str(po_path)).translated_entries()
+        }
         mo = {(e.msgctxt, e.msgid): e.msgstr for e in polib.mofile(str(po_path.with_suffix(".mo")))}
-        assert {k: v for k, v in po.items() if k[1]} == {k: v for k, v in mo.items() if k[1]}, po_path
+        assert {k: v for k, v in po.items() if k[1]} == {k: v for k, v in mo.items() if k[1]}, (
+            po_path
+        )
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext is not installed")
@@ -37,7 +43,18 @@ def test_every_string_in_the_code_is_in_the_catalogue(tmp_path):
         f"LOCALE_PATHS = [{str(copy / 'locale')!r}]\n"
     )
     subprocess.run(
-        [sys.executable, "-m", "django", "makemessages", "-l", "zh_Hans", "--no-location", "--no-obsolete", "--ignore", "static/*"],
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "makemessages",
+            "-l",
+            "zh_Hans",
+            "--no-location",
+            "--no-obsolete",
+            "--ignore",
+            "static/*",
+        ],
         cwd=copy,
         check=True,
         capture_output=True,
@@ -47,7 +64,10 @@ def test_every_string_in_the_code_is_in_the_catalogue(tmp_path):
             "PYTHONPATH": f"{tmp_path}{os.pathsep}{PACKAGE.parent}",
         },
     )
-    fresh = {(e.msgctxt, e.msgid) for e in polib.pofile(str(copy / "locale/zh_Hans/LC_MESSAGES/django.po"))}
+    fresh = {
+        (e.msgctxt, e.msgid)
+        for e in polib.pofile(str(copy / "locale/zh_Hans/LC_MESSAGES/django.po"))
+    }
     committed = {
         (e.msgctxt, e.msgid)
         for e in polib.pofile(str(PACKAGE / "locale/zh_Hans/LC_MESSAGES/django.po"))

@@ -21,7 +21,12 @@ def test_paths_are_fixed_width_and_follow_the_tree(world):
     assert world.school_a1.path.startswith(world.town_a.path + ".")
     assert all(len(seg) == 4 for seg in world.school_a1.path.split("."))
     assert world.school_a1.depth == world.town_a.depth + 1
-    assert [n.name for n in world.school_a1.ancestors()] == ["宁夏回族自治区", "吴忠市", "盐池县", "冯记沟乡"]
+    assert [n.name for n in world.school_a1.ancestors()] == [
+        "宁夏回族自治区",
+        "吴忠市",
+        "盐池县",
+        "冯记沟乡",
+    ]
 
 
 @pytest.mark.django_db
@@ -36,7 +41,9 @@ def test_a_school_cannot_hold_children_and_a_county_not_a_province(world):
 def test_duplicate_name_under_one_parent_is_refused_and_writes_nothing(world):
     before = (OrgNode.objects.count(), AuditEntry.objects.count())
     with pytest.raises(ValidationError) as err:
-        services.node_create(parent=world.county_a, kind=NodeKind.TOWNSHIP, name="冯记沟乡", by=None)
+        services.node_create(
+            parent=world.county_a, kind=NodeKind.TOWNSHIP, name="冯记沟乡", by=None
+        )
     assert "name" in err.value.message_dict
     assert (OrgNode.objects.count(), AuditEntry.objects.count()) == before
 
@@ -44,7 +51,9 @@ def test_duplicate_name_under_one_parent_is_refused_and_writes_nothing(world):
 @pytest.mark.django_db
 def test_create_update_delete_are_audited_with_before_and_after(world):
     user = f.user_with_role("bureau_staff", world.county_a)
-    person = create_record(instance=Person(org=world.school_a1, name="王雅娜", post="副校长"), by=user)
+    person = create_record(
+        instance=Person(org=world.school_a1, name="王雅娜", post="副校长"), by=user
+    )
     update_record(instance=person, by=user, data={"post": "校长"}, expected_version=1)
     pk = person.pk
     delete_record(instance=person, by=user)
@@ -58,10 +67,22 @@ def test_create_update_delete_are_audited_with_before_and_after(world):
 
 @pytest.mark.django_db
 def test_stale_version_is_refused_and_nothing_changes(world):
-    person = create_record(instance=Person(org=world.school_a1, name="杨志国", post="校长"), by=None)
-    update_record(instance=Person.objects.get(pk=person.pk), by=None, data={"post": "书记"}, expected_version=1)
+    person = create_record(
+        instance=Person(org=world.school_a1, name="杨志国", post="校长"), by=None
+    )
+    update_record(
+        instance=Person.objects.get(pk=person.pk),
+        by=None,
+        data={"post": "书记"},
+        expected_version=1,
+    )
     with pytest.raises(ConflictError):
-        update_record(instance=Person.objects.get(pk=person.pk), by=None, data={"post": "主任"}, expected_version=1)
+        update_record(
+            instance=Person.objects.get(pk=person.pk),
+            by=None,
+            data={"post": "主任"},
+            expected_version=1,
+        )
     person.refresh_from_db()
     assert person.post == "书记" and person.version == 2
 

@@ -15,7 +15,11 @@ def start(**environ):
     clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG", "TIME_ZONE"}}
     clean.update(environ)
     return subprocess.run(
-        [sys.executable, "-c", "import safecampus.config.settings as s; print(s.TIME_ZONE, s.DEBUG, s.LANGUAGE_CODE)"],
+        [
+            sys.executable,
+            "-c",
+            "import safecampus.config.settings as s; print(s.TIME_ZONE, s.DEBUG, s.LANGUAGE_CODE)",
+        ],
         capture_output=True,
         text=True,
         env=clean,
@@ -72,7 +76,11 @@ def test_env_list_rejects_empty(monkeypatch):
 def test_sqlite_connection_runs_in_wal_mode():
     from django.db import connection
 
-    if connection.vendor != "sqlite" or connection.settings_dict["NAME"] in ("", ":memory:") or "mode=memory" in str(connection.settings_dict["NAME"]):
+    if (
+        connection.vendor != "sqlite"
+        or connection.settings_dict["NAME"] in ("", ":memory:")
+        or "mode=memory" in str(connection.settings_dict["NAME"])
+    ):
         pytest.skip("WAL applies to a file database")
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA journal_mode")

@@ -2,11 +2,13 @@ from django.conf import settings
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from safecampus.core import search_views
 from safecampus.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("search/", search_views.search_page, name="search"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("safecampus.accounts.urls")),

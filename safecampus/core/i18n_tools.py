@@ -43,7 +43,9 @@ def untranslated(language: str) -> list[str]:
     missing = []
     for path in LOCALE_DIR.glob(f"{language}/LC_MESSAGES/*.po"):
         po = polib.pofile(str(path))
-        missing += [e.msgid for e in po.untranslated_entries() + po.fuzzy_entries() if not e.obsolete]
+        missing += [
+            e.msgid for e in po.untranslated_entries() + po.fuzzy_entries() if not e.obsolete
+        ]
     return missing
 
 

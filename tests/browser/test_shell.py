@@ -12,8 +12,12 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture
 def people(world):
     return {
-        "school": f.user_with_role("safety_officer", world.school_a1, username="anquan", first_name="建鹏", last_name="陈"),
-        "county": f.user_with_role("bureau_staff", world.county_a, username="jiaoyuju", first_name="美玲", last_name="杨"),
+        "school": f.user_with_role(
+            "safety_officer", world.school_a1, username="anquan", first_name="建鹏", last_name="陈"
+        ),
+        "county": f.user_with_role(
+            "bureau_staff", world.county_a, username="jiaoyuju", first_name="美玲", last_name="杨"
+        ),
     }
 
 

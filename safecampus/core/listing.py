@@ -1,0 +1,187 @@
+"""Small shared pieces for the server-rendered pages of scoped records.
+
+Every list starts from `Model.objects.for_user(user, "view")` (`ScopedListView`), every
+detail page fetches through `scoped_get` (out of scope → 404) and every write checks
+`require` first (in scope but not allowed → 403). Forms carry the record's `version`, and
+`apply_errors` turns a service's ValidationError (a stale version included) into form errors.
+"""
+
+import datetime
+import re
+
+from django import forms
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.generic import ListView
+
+from safecampus.accounts.access import can
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def scoped_queryset(user, model_or_queryset, action: str = "view"):
+    if hasattr(model_or_queryset, "for_user"):  # a queryset
+        return model_or_queryset.for_user(user, action)
+    return model_or_queryset.objects.for_user(user, action)
+
+
+def scoped_get(user, model_or_queryset, **lookup):
+    """The record if the user may see it; 404 otherwise, exactly as if it did not exist."""
+    return get_object_or_404(scoped_queryset(user, model_or_queryset), **lookup)
+
+
+def require(user, action: str, model, org) -> None:
+    """403 unless the user's roles allow `action` on `model` records at `org`."""
+    if not can(user, action, model, org):
+        raise PermissionDenied(_("Your role does not allow this here."))
+
+
+def apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field if the form has one."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+class VersionedModelForm(forms.ModelForm):
+    """A model form that carries the version the editor started from (hidden)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is not None and self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+        else:
+            del self.fields["version"]
+
+    def changed_data_for_service(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.fields}
+
+
+# ---------------------------------------------------------------------------- XLSX export
+
+_FORMULA = re.compile(r"^[=+\-@]")
+
+
+def xlsx_response(*, filename: str, title: str, headers: list[str], rows) -> HttpResponse:
+    """A streaming-friendly (write-only) workbook: bold frozen header, text never read as formula."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=title[:31] or "Sheet1")
+    ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header_cells = []
+    for label in headers:
+        cell = WriteOnlyCell(ws, value=str(label))
+        cell.font = bold
+        header_cells.append(cell)
+    ws.append(header_cells)
+    for row in rows:
+        out = []
+        for value in row:
+            if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+                value = timezone.localtime(value).replace(tzinfo=None)
+            if isinstance(value, str) and _FORMULA.match(value):
+                cell = WriteOnlyCell(ws, value=value)
+                cell.data_type = "s"
+                value = cell
+            elif value is not None and not isinstance(
+                value, (str, int, float, datetime.date, datetime.datetime)
+            ):
+                value = str(value)
+            out.append(value)
+        ws.append(out)
+    response = HttpResponse(content_type=XLSX_TYPE)
+    wb.save(response)
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    response["Content-Disposition"] = content_disposition_header(True, f"{filename}-{stamp}.xlsx")
+    return response
+
+
+# ---------------------------------------------------------------------------- list views
+
+
+class ScopedListView(LoginRequiredMixin, ListView):
+    """A ledger page of one scoped model: filters, pagination and "export Excel" of the same rows.
+
+    Subclasses set `model`, `template_name`, and may set `filter_form_class` (a form taking
+    `user=`), override `filter_queryset(qs, data)` and `decorate(qs)` (select_related …), and
+    `export_columns` = [(header, function of a row)] for the XLSX export (`?export=xlsx`).
+    """
+
+    paginate_by = 50
+    nav = ""
+    filter_form_class = None
+    export_columns: list = []
+    export_name = ""
+
+    def scoped(self):
+        return self.model.objects.for_user(self.request.user, "view")
+
+    def decorate(self, qs):
+        return qs
+
+    def filter_queryset(self, qs, data: dict):
+        return qs
+
+    def get_filter_form(self):
+        if self.filter_form_class is None:
+            return None
+        return self.filter_form_class(self.request.GET or None, user=self.request.user)
+
+    def get_queryset(self):
+        self.filters = self.get_filter_form()
+        data = {}
+        if self.filters is not None and self.filters.is_bound and self.filters.is_valid():
+            data = self.filters.cleaned_data
+        return self.decorate(self.filter_queryset(self.scoped(), data))
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "xlsx" and self.export_columns:
+            return self.export()
+        return super().get(request, *args, **kwargs)
+
+    def export(self) -> HttpResponse:
+        qs = self.get_queryset()
+        headers = [str(label) for label, _getter in self.export_columns]
+        rows = ([getter(obj) for _label, getter in self.export_columns] for obj in qs.iterator())
+        name = str(self.export_name or self.model._meta.verbose_name_plural)
+        return xlsx_response(filename=name, title=name, headers=headers, rows=rows)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        params["export"] = "xlsx"
+        ctx.update(
+            nav_active=self.nav,
+            filters=self.filters,
+            export_url="?" + params.urlencode() if self.export_columns else "",
+            total=ctx["paginator"].count if ctx.get("paginator") else len(ctx["object_list"]),
+            filtered=bool(
+                self.filters is not None
+                and self.filters.is_bound
+                and any(v not in (None, "", []) for v in self.filters.cleaned_data.values())
+                if self.filters is not None and self.filters.is_bound and self.filters.is_valid()
+                else False
+            ),
+        )
+        return ctx
+
+
+def display(obj, field: str) -> str:
+    """A field's display value (choices as their label), for exports."""
+    getter = getattr(obj, f"get_{field}_display", None)
+    value = getter() if getter else getattr(obj, field)
+    return "" if value is None else value
