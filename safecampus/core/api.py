@@ -6,6 +6,7 @@ roles may not change answer 403.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers, status, viewsets
@@ -38,6 +39,15 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(detail=_django_errors(exc))
     elif isinstance(exc, NotAllowed):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, ProtectedError):
+        # Deleting a record other records still point at (a person seated in a group, ...).
+        exc = Conflict(
+            detail={
+                "non_field_errors": [
+                    _("Other records still refer to this one. Remove those references first.")
+                ]
+            }
+        )
     return drf_exception_handler(exc, context)
 
 
