@@ -1,0 +1,115 @@
+"""Nothing of county A reaches a user of county B, whatever page or id they try.
+
+Walks every GET route of the site (pages, exports, search, API) as powerful users of the
+other county and school, substituting the ids of every county-A record for every id in the
+route, and checks that no county-A name appears in any answer.
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from safecampus.core.models import AuditEntry
+from safecampus.orgs.models import Department, LeadershipGroup, OrgNode, Person
+from tests import factories as f
+
+SECRET = "绝密甲"  # county A's records are renamed to carry it; no page text has it
+
+
+def routes(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from routes(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern)
+
+
+def text_of(response) -> str:
+    """What a person could read in the answer: the page, the JSON, or every cell of a workbook."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+        import io
+
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+        return " ".join(
+            str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row
+        )
+    return content.decode("utf-8", "replace")
+
+
+def fill(route: str, value) -> str:
+    route = route.lstrip("^").rstrip("$")
+    route = re.sub(r"<(?:\w+:)?(\w+)>", str(value), route)
+    route = re.sub(r"\(\?P<\w+>[^)]*\)", str(value), route)
+    route = route.replace("\\.", ".").replace("\\", "")
+    return "/" + route.replace("//", "/")
+
+
+@pytest.fixture
+def county_a_records(world):
+    group = f.LeadershipGroupFactory(org=world.town_a, name="冯记沟乡校园安全管理领导小组")
+    person = f.PersonFactory(org=world.school_a1, name="张三", post=SECRET + "校长")
+    from safecampus.orgs.services import group_set_members
+
+    group_set_members(group=group, by=None, members=[{"person": person, "group_role": "leader"}])
+    f.user_with_role("safety_officer", world.school_a1, username="fjg-officer", first_name=SECRET)
+    from django.db.models import Value
+    from django.db.models.functions import Concat
+
+    OrgNode.objects.within(world.county_a.path).update(name=Concat(Value(SECRET), "name"))
+    for model in (Department, Person, LeadershipGroup):
+        model.objects.within(world.county_a.path).update(name=Concat(Value(SECRET), "name"))
+    ids = set()
+    for model in (OrgNode, Department, Person, LeadershipGroup):
+        ids |= set(model.objects.within(world.county_a.path).values_list("pk", flat=True))
+    ids |= set(AuditEntry.objects.within(world.county_a.path).values_list("pk", flat=True)[:5])
+    from safecampus.accounts.models import User
+
+    ids |= set(User.objects.within(world.county_a.path).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "where"),
+    [
+        ("sysadmin", "county_b"),
+        ("bureau_staff", "county_b"),
+        ("principal", "school_b1"),
+        ("department_liaison", "town_b"),
+    ],
+)
+def test_outsiders_never_see_county_a(client, world, county_a_records, role, where):
+    node = getattr(world, where)
+    department = None
+    if role == "department_liaison":
+        department = f.DepartmentFactory(org=node, name="豫海派出所", kind="police")
+    client.force_login(f.user_with_role(role, node, department=department))
+    checked = 0
+    for route in set(routes()):
+        if (
+            route.startswith(("static", "media", "i18n", "jsi18n", "accounts/logout"))
+            or "format" in route
+        ):
+            continue
+        has_arg = "<" in route or "(?P" in route
+        if has_arg:
+            urls = [fill(route, value) for value in county_a_records]
+        else:
+            base = fill(route, None)
+            urls = [base, base + "?q=绝密", base + "?search=绝密"]
+            nodes = OrgNode.objects.within(world.county_a.path).values_list("pk", flat=True)
+            urls += [
+                f"{base}?{key}={pk}" for pk in nodes for key in ("within", "parent", "org", "node")
+            ]
+        for url in urls:
+            response = client.get(url)
+            if response.status_code == 200:
+                body = text_of(response)
+                assert SECRET not in body, f"{url} shows county A to {role} of {where}"
+            checked += 1
+    assert checked > 100
