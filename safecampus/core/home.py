@@ -1,36 +1,110 @@
-"""What the home page ("我的工作") shows: to-dos from each capability, then the key figures
-of the user's scope. Capabilities register their to-do providers in TODO_PROVIDERS."""
+"""What the home page ("我的工作") shows: to-dos first, then quick actions, then the key
+figures of the user's scope, each a link to the rows behind it; school roles see their school
+card, regional roles a table of their child regions with drill-down.
 
-from django.db.models import Count, Q
+Capabilities fill the page by registering providers:
+- TODO_PROVIDERS: provider(user) → [{"label", "count", "url", "severity"}], severity one of
+  "overdue" (red), "due" (orange), "waiting" (yellow), "info" (blue); items with a count of 0
+  are dropped.
+- ACTION_PROVIDERS: provider(user) → [{"label", "url", "primary": bool}] — big buttons such as
+  "report a hazard" or "scan a spot".
+"""
 
-from safecampus.accounts.access import assignments
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from safecampus.accounts.access import assignments, can_anywhere
 from safecampus.accounts.roles import SCHOOL_ROLES
+from safecampus.orgs import selectors
 from safecampus.orgs.choices import NodeKind
-from safecampus.orgs.models import OrgNode, Person, School
+from safecampus.orgs.models import Department, LeadershipGroup, OrgNode, Person, School
 
-# Each provider takes the user and returns a list of {"label", "count", "url", "severity"}.
 TODO_PROVIDERS: list = []
+ACTION_PROVIDERS: list = []
+
+SEVERITY_ORDER = {"overdue": 0, "due": 1, "waiting": 2, "info": 3}
+
+
+def _todos(user) -> list[dict]:
+    items = [item for provider in TODO_PROVIDERS for item in provider(user)]
+    items = [i for i in items if i.get("count", 1)]
+    return sorted(items, key=lambda i: SEVERITY_ORDER.get(i.get("severity", "info"), 9))
+
+
+def _figure(key, label, value, url):
+    return {"key": key, "label": label, "value": value or 0, "url": url}
+
+
+def figure_cards(user, figures: dict, *, is_school_user: bool, school_node=None) -> list[dict]:
+    schools_url = reverse("orgs:schools")
+    cards = []
+    if not is_school_user:
+        if figures["counties"]:
+            cards.append(
+                _figure("counties", _("Counties"), figures["counties"], reverse("orgs:tree"))
+            )
+        if figures["townships"]:
+            cards.append(
+                _figure("townships", _("Townships"), figures["townships"], reverse("orgs:tree"))
+            )
+        cards.append(_figure("schools", _("Schools"), figures["schools"], schools_url))
+        students_url = schools_url
+    else:
+        students_url = (
+            reverse("orgs:node", args=[school_node.pk]) if school_node else reverse("orgs:tree")
+        )
+    cards.append(_figure("students", _("Students"), figures["students"], students_url))
+    cards.append(_figure("staff", _("Staff"), figures["staff"], students_url))
+    if can_anywhere(user, "view", Person):
+        cards.append(
+            _figure("people", _("People on file"), figures["people"], reverse("orgs:people"))
+        )
+    if can_anywhere(user, "view", Department) and not is_school_user:
+        cards.append(
+            _figure(
+                "departments",
+                _("Departments"),
+                figures["departments"],
+                reverse("orgs:departments"),
+            )
+        )
+    if can_anywhere(user, "view", LeadershipGroup):
+        cards.append(
+            _figure("groups", _("Leadership groups"), figures["groups"], reverse("orgs:groups"))
+        )
+    return cards
 
 
 def home_context(user) -> dict:
     roles = assignments(user)
     is_school_user = bool(roles) and all(a.role in SCHOOL_ROLES for a in roles)
-    todos = [item for provider in TODO_PROVIDERS for item in provider(user)]
-    nodes = OrgNode.objects.for_user(user)
-    figures = nodes.aggregate(
-        schools=Count("pk", filter=Q(kind=NodeKind.SCHOOL)),
-        townships=Count("pk", filter=Q(kind=NodeKind.TOWNSHIP)),
-        counties=Count("pk", filter=Q(kind=NodeKind.COUNTY)),
-    )
-    schools = School.objects.for_user(user)
-    from django.db.models import Sum
-
-    figures.update(schools.aggregate(enrolment=Sum("enrolment"), staff=Sum("staff_count")))
-    figures["people"] = Person.objects.for_user(user).count()
+    school_nodes = [a.org for a in roles if a.org.kind == NodeKind.SCHOOL]
+    figures = selectors.subtree_figures(user)
+    schools = []
+    if school_nodes:
+        schools = list(
+            School.objects.for_user(user)
+            .filter(node__in=school_nodes)
+            .select_related("node", "node__parent")
+        )
+    regions = []
+    if not is_school_user and can_anywhere(user, "view", OrgNode):
+        for root in selectors.top_nodes(user).exclude(kind=NodeKind.SCHOOL).order_by("path"):
+            regions.append({"node": root, "rows": selectors.children_rows(user, root)})
     return {
+        "nav_active": "home",
         "assignments": roles,
         "is_school_user": is_school_user,
-        "todos": todos,
+        "todos": _todos(user),
+        "actions": [item for provider in ACTION_PROVIDERS for item in provider(user)],
         "figures": figures,
-        "school_nodes": [a.org for a in roles if a.org.kind == NodeKind.SCHOOL],
+        "figure_cards": figure_cards(
+            user,
+            figures,
+            is_school_user=is_school_user,
+            school_node=school_nodes[0] if len(school_nodes) == 1 else None,
+        ),
+        "school_nodes": school_nodes,
+        "schools": schools,
+        "regions": regions,
     }

@@ -19,7 +19,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.generic import ListView
 
-from safecampus.accounts.access import can
+from safecampus.accounts.access import can, can_anywhere
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -148,6 +148,8 @@ class ScopedListView(LoginRequiredMixin, ListView):
         return self.decorate(self.filter_queryset(self.scoped(), data))
 
     def get(self, request, *args, **kwargs):
+        if not can_anywhere(request.user, "view", self.model):
+            raise PermissionDenied(_("Your role does not allow this here."))
         if request.GET.get("export") == "xlsx" and self.export_columns:
             return self.export()
         return super().get(request, *args, **kwargs)
@@ -155,7 +157,10 @@ class ScopedListView(LoginRequiredMixin, ListView):
     def export(self) -> HttpResponse:
         qs = self.get_queryset()
         headers = [str(label) for label, _getter in self.export_columns]
-        rows = ([getter(obj) for _label, getter in self.export_columns] for obj in qs.iterator())
+        rows = (
+            [getter(obj) for _label, getter in self.export_columns]
+            for obj in qs.iterator(chunk_size=2000)
+        )
         name = str(self.export_name or self.model._meta.verbose_name_plural)
         return xlsx_response(filename=name, title=name, headers=headers, rows=rows)
 
@@ -164,18 +169,15 @@ class ScopedListView(LoginRequiredMixin, ListView):
         params = self.request.GET.copy()
         params.pop("page", None)
         params["export"] = "xlsx"
+        filtered = False
+        if self.filters is not None and self.filters.is_bound and self.filters.is_valid():
+            filtered = any(v not in (None, "", []) for v in self.filters.cleaned_data.values())
         ctx.update(
             nav_active=self.nav,
             filters=self.filters,
             export_url="?" + params.urlencode() if self.export_columns else "",
             total=ctx["paginator"].count if ctx.get("paginator") else len(ctx["object_list"]),
-            filtered=bool(
-                self.filters is not None
-                and self.filters.is_bound
-                and any(v not in (None, "", []) for v in self.filters.cleaned_data.values())
-                if self.filters is not None and self.filters.is_bound and self.filters.is_valid()
-                else False
-            ),
+            filtered=filtered,
         )
         return ctx
 

@@ -1,19 +1,37 @@
-"""The navigation menu, by what the user's roles allow: one list, read by the base template."""
+"""The navigation menu, by what the user's roles allow: one list, read by the base template.
+
+Each item is {"label", "url", "key"}; a page marks its item with `nav_active = key`.
+Capabilities append their items through MENU_PROVIDERS: provider(user) → [item, ...], placed
+after "My work" and before the reference data.
+"""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from safecampus.accounts.access import can_anywhere
+from safecampus.accounts.access import assignments, can_anywhere
+from safecampus.accounts.roles import SCHOOL_ROLES
+
+MENU_PROVIDERS: list = []
 
 
 def menu_for(user) -> list[dict]:
     from safecampus.accounts.models import User
     from safecampus.core.models import AuditEntry
-    from safecampus.orgs.models import LeadershipGroup, OrgNode, Person
+    from safecampus.orgs.models import Department, LeadershipGroup, OrgNode, Person
 
+    roles = assignments(user)
+    school_only = bool(roles) and all(a.role in SCHOOL_ROLES for a in roles)
     items = [{"label": _("My work"), "url": reverse("home"), "key": "home"}]
+    for provider in MENU_PROVIDERS:
+        items.extend(provider(user))
     if can_anywhere(user, "view", OrgNode):
         items.append({"label": _("Organisations"), "url": reverse("orgs:tree"), "key": "orgs"})
+        if not school_only:
+            items.append({"label": _("Schools"), "url": reverse("orgs:schools"), "key": "schools"})
+    if can_anywhere(user, "view", Department) and not school_only:
+        items.append(
+            {"label": _("Departments"), "url": reverse("orgs:departments"), "key": "departments"}
+        )
     if can_anywhere(user, "view", Person):
         items.append({"label": _("People"), "url": reverse("orgs:people"), "key": "people"})
     if can_anywhere(user, "view", LeadershipGroup):

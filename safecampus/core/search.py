@@ -23,30 +23,40 @@ def _sources():
     return [
         (
             _("Organisations and schools"),
-            lambda user, q: OrgNode.objects.for_user(user)
-            .filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(code=q))
-            .order_by("depth", "path"),
+            lambda user, q: (
+                OrgNode.objects.for_user(user)
+                .filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(code=q))
+                .order_by("depth", "path")
+            ),
             lambda n: Hit(n.name, n.get_kind_display(), reverse("orgs:node", args=[n.pk])),
         ),
         (
             _("People"),
-            lambda user, q: Person.objects.for_user(user)
-            .filter(Q(name__icontains=q) | Q(phone__contains=q) | Q(post__icontains=q))
-            .select_related("org"),
+            lambda user, q: (
+                Person.objects.for_user(user)
+                .filter(Q(name__icontains=q) | Q(phone__contains=q) | Q(post__icontains=q))
+                .select_related("org")
+            ),
             lambda p: Hit(p.name, f"{p.post} · {p.org.name}", reverse("orgs:person", args=[p.pk])),
         ),
         (
             _("Departments"),
-            lambda user, q: Department.objects.for_user(user)
-            .filter(name__icontains=q)
-            .select_related("org"),
-            lambda d: Hit(d.name, f"{d.get_kind_display()} · {d.org.name}", reverse("orgs:node", args=[d.org_id])),
+            lambda user, q: (
+                Department.objects.for_user(user).filter(name__icontains=q).select_related("org")
+            ),
+            lambda d: Hit(
+                d.name,
+                f"{d.get_kind_display()} · {d.org.name}",
+                reverse("orgs:node", args=[d.org_id]),
+            ),
         ),
         (
             _("Leadership groups"),
-            lambda user, q: LeadershipGroup.objects.for_user(user)
-            .filter(name__icontains=q)
-            .select_related("org"),
+            lambda user, q: (
+                LeadershipGroup.objects.for_user(user)
+                .filter(name__icontains=q)
+                .select_related("org")
+            ),
             lambda g: Hit(g.name, g.org.name, reverse("orgs:group", args=[g.pk])),
         ),
     ]

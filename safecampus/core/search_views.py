@@ -7,4 +7,6 @@ from safecampus.core.search import search
 @login_required
 def search_page(request):
     query = request.GET.get("q", "")[:100]
-    return render(request, "core/search.html", {"query": query, "results": search(request.user, query)})
+    return render(
+        request, "core/search.html", {"query": query, "results": search(request.user, query)}
+    )

@@ -1,0 +1,113 @@
+"""The home page ("我的工作"), the navigation by role, the login page and the error pages."""
+
+import pytest
+from django.urls import reverse
+
+from safecampus.accounts.roles import Role
+from safecampus.core import home
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_renders_with_the_language_switch(client):
+    body = client.get(reverse("accounts:login")).content.decode()
+    assert 'name="username"' in body and 'name="password"' in body
+    assert 'data-testid="language"' in body
+
+
+def test_home_requires_login(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+
+
+def test_school_user_sees_the_school_card_and_an_empty_todo_list(client, world):
+    client.force_login(f.user_with_role(Role.SAFETY_OFFICER, world.school_a1))
+    body = client.get(reverse("home")).content.decode()
+    assert 'data-testid="school-card"' in body and "冯记沟中心小学" in body
+    assert 'data-testid="todos-empty"' in body
+    assert 'data-testid="region-table"' not in body
+    assert "豫海中学" not in body and "同心县" not in body
+    assert body.index('data-testid="todos-empty"') < body.index('data-testid="figures"')
+
+
+def test_regional_user_sees_child_regions_with_figures_and_drill_down(client, world):
+    client.force_login(f.user_with_role(Role.BUREAU_STAFF, world.county_a))
+    response = client.get(reverse("home"))
+    body = response.content.decode()
+    assert 'data-testid="region-table"' in body and "冯记沟乡" in body
+    assert "同心县" not in body and "豫海镇" not in body
+    figures = {c["key"]: c for c in response.context["figure_cards"]}
+    assert figures["schools"]["value"] == 2
+    assert figures["students"]["value"] == 1200
+    assert f'href="{figures["schools"]["url"]}"' in body
+    assert reverse("orgs:schools") + f"?node={world.town_a.pk}" in body
+
+
+def test_city_user_sees_both_counties(client, world):
+    client.force_login(f.user_with_role(Role.BUREAU_LEADER, world.city))
+    body = client.get(reverse("home")).content.decode()
+    assert "盐池县" in body and "同心县" in body
+
+
+def test_todo_providers_fill_the_list_overdue_first(client, world, monkeypatch):
+    def provider(user):
+        return [
+            {"label": "待验收隐患", "count": 2, "url": "/x/", "severity": "waiting"},
+            {"label": "逾期隐患", "count": 1, "url": "/y/", "severity": "overdue"},
+            {"label": "无事", "count": 0, "url": "/z/", "severity": "due"},
+        ]
+
+    monkeypatch.setattr(home, "TODO_PROVIDERS", [provider])
+    client.force_login(f.user_with_role(Role.PRINCIPAL, world.school_a1))
+    body = client.get(reverse("home")).content.decode()
+    assert body.index("逾期隐患") < body.index("待验收隐患")
+    assert "无事" not in body
+    assert "badge-overdue" in body
+
+
+def test_user_without_a_role_is_told_so(client, world):
+    client.force_login(f.UserFactory())
+    body = client.get(reverse("home")).content.decode()
+    assert 'data-testid="scope"' in body
+
+
+@pytest.mark.parametrize(
+    ("role", "node", "present", "absent"),
+    [
+        (Role.GUARD, "school_a1", {"home", "orgs"}, {"people", "audit", "users", "schools"}),
+        (Role.TEACHER, "school_a1", {"home", "orgs", "people"}, {"audit", "users", "groups"}),
+        (Role.PRINCIPAL, "school_a1", {"people", "groups", "audit"}, {"users", "schools"}),
+        (Role.BUREAU_STAFF, "county_a", {"schools", "departments", "audit"}, {"users"}),
+        (Role.SYSADMIN, "county_a", {"users", "audit", "schools"}, set()),
+    ],
+)
+def test_menu_follows_the_role_table(client, world, role, node, present, absent):
+    client.force_login(f.user_with_role(role, getattr(world, node)))
+    keys = {item["key"] for item in client.get(reverse("home")).context["nav_items"]}
+    assert present <= keys
+    assert not (absent & keys)
+
+
+def test_the_menu_works_without_javascript(client, world):
+    client.force_login(f.user_with_role(Role.TEACHER, world.school_a1))
+    body = client.get(reverse("home")).content.decode()
+    assert 'id="nav-toggle"' in body and 'for="nav-toggle"' in body
+    assert 'aria-current="page"' in body
+
+
+def test_error_pages_render(client, world, settings):
+    settings.DEBUG = False
+    client.force_login(f.user_with_role(Role.TEACHER, world.school_a1))
+    response = client.get(reverse("orgs:node", args=[world.school_b1.pk]))
+    assert response.status_code == 404 and "404" in response.content.decode()
+    response = client.get(reverse("orgs:person_add"))
+    assert response.status_code == 403 and "403" in response.content.decode()
+
+
+def test_home_queries_are_bounded(client, world, django_assert_max_num_queries):
+    client.force_login(f.user_with_role(Role.BUREAU_STAFF, world.county_a))
+    for _ in range(10):
+        f.school(world.town_a)
+    with django_assert_max_num_queries(20):
+        client.get(reverse("home"))
