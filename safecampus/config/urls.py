@@ -1,5 +1,7 @@
 from django.conf import settings
+from django.templatetags.static import static as static_url
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from safecampus.core import search_views
@@ -8,6 +10,7 @@ from safecampus.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url=static_url("img/favicon.svg"), permanent=True)),
     path("search/", search_views.search_page, name="search"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -145,9 +145,14 @@ def school_update(*, school: School, by, data: dict, expected_version: int | Non
 
 @transaction.atomic
 def group_set_members(
-    *, group: LeadershipGroup, by, members: list[dict]
+    *, group: LeadershipGroup, by, members: list[dict], expected_version: int | None = None
 ) -> list[LeadershipGroupMember]:
-    """Replace a group's roster; each item is {person, group_role, post, unit}. Audited as one change."""
+    """Replace a group's roster; each item is {person, group_role, post, unit}. Audited as one change.
+
+    The roster is part of the group: saving it claims the group's version, so two people
+    editing one roster cannot overwrite each other unseen.
+    """
+    claim_version(group, expected_version)
     before = [
         [m.person.name, m.group_role, m.post, m.unit]
         for m in group.members.select_related("person").order_by("position", "id")
@@ -175,7 +180,6 @@ def group_set_members(
         created.append(member)
     LeadershipGroupMember.objects.bulk_create(created)
     after = [[m.person.name, m.group_role, m.post, m.unit] for m in created]
-    claim_version(group, None)
     group.save(update_fields=["version", "updated_at"])
     if before != after:
         audit(instance=group, action="update", by=by, changes={"members": [before, after]})

@@ -692,11 +692,13 @@ def group_members(request, pk):
         version_form = VersionForm(initial={"version": group.version})
         formset = f.MemberFormSet(initial=initial, people=people, prefix="m")
     if request.method == "POST" and version_form.is_valid() and formset.is_valid():
-        # The roster service bumps the group's version from the one on the instance: start it
-        # from the version this editor saw, so a stale roster is refused, not overwritten.
-        group.version = version_form.cleaned_data["version"]
         try:
-            services.group_set_members(group=group, by=user, members=formset.members())
+            services.group_set_members(
+                group=group,
+                by=user,
+                members=formset.members(),
+                expected_version=version_form.cleaned_data["version"],
+            )
         except ValidationError as exc:
             formset._non_form_errors = formset.error_class(
                 [*formset.non_form_errors(), *exc.messages]

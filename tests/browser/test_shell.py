@@ -63,12 +63,12 @@ def test_county_user_browses_the_tree_down_to_a_school(open_session, people, wor
 def test_switching_to_english_and_back(open_session, people):
     s = open_session()
     s.login("jiaoyuju", f.PASSWORD)
-    s.page.select_option("[data-testid=language]", "en")
-    s.page.wait_for_load_state("networkidle")
+    with s.page.expect_navigation():
+        s.page.select_option("[data-testid=language]", "en")
     assert "My work" in s.page.inner_text("body")
     s.shot("home-county-desktop-en")
     s.go("/")
     assert "My work" in s.page.inner_text("body"), "the choice is kept"
-    s.page.select_option("[data-testid=language]", "zh-hans")
-    s.page.wait_for_load_state("networkidle")
+    with s.page.expect_navigation():
+        s.page.select_option("[data-testid=language]", "zh-hans")
     assert "我的工作" in s.page.inner_text("body")
