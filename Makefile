@@ -43,7 +43,7 @@ demo: install assets
 	DEBUG=1 $(BIN)/safecampus migrate --noinput -v 0
 	DEBUG=1 $(BIN)/safecampus seed-demo --schools $(DEMO_SCHOOLS)
 	$(BIN)/safecampus collectstatic --noinput -v 0
-	@$(BIN)/safecampus demo-logins
+	@$(BIN)/safecampus demo-logins --url http://127.0.0.1:$(PORT)
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops)"
 	DEBUG=1 $(BIN)/gunicorn safecampus.config.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile - --log-level warning
 
@@ -56,10 +56,12 @@ check: install
 	$(BIN)/safecampus check
 
 test-sqlite: install assets system-deps
+	@echo "== The suite on SQLite =="
 	DATABASE_URL=sqlite:///var/test.sqlite3 FAST_PASSWORD_HASHER=1 $(BIN)/pytest -n 2 --dist loadgroup
 
 test-postgres: install assets system-deps
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "== The suite on PostgreSQL ($(PG_URL)) =="; \
 	  DATABASE_URL=$(PG_URL) FAST_PASSWORD_HASHER=1 $(BIN)/pytest -n 2 --dist loadgroup; \
 	else echo "PostgreSQL does not answer at 127.0.0.1:5432: skipping the PostgreSQL run (SQLite passed)."; fi
 
