@@ -96,3 +96,23 @@ def test_language_switch_refuses_offsite_redirects(client):
         reverse("accounts:language"), {"language": "en", "next": "https://evil.example/"}
     )
     assert response["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_a_password_set_by_an_administrator_must_be_changed_first(client, officer):
+    officer.must_change_password = True
+    officer.save()
+    client.force_login(officer)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "accounts:password_change"
+    )
+    new = "a-new-Secret-2026"
+    response = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": f.PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302
+    officer.refresh_from_db()
+    assert not officer.must_change_password
+    assert client.get(reverse("home")).status_code == 200

@@ -47,6 +47,7 @@ MIDDLEWARE = [
     "safecampus.accounts.middleware.UserLanguageMiddleware",
     "safecampus.core.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "safecampus.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
