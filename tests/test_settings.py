@@ -85,3 +85,26 @@ def test_sqlite_connection_runs_in_wal_mode():
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA journal_mode")
         assert cursor.fetchone()[0] == "wal"
+
+
+def test_production_settings_pass_the_deployment_checklist(tmp_path):
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    environ.update(
+        DEBUG="0",
+        HTTPS="1",
+        SECRET_KEY="x" * 20 + "production-secret-key-for-the-check",
+        ALLOWED_HOSTS="safe.example.cn",
+        SAFECAMPUS_VAR_DIR=str(tmp_path),
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "safecampus", "check", "--deploy", "--fail-level", "WARNING"],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -133,6 +133,11 @@ SECURE_SSL_REDIRECT = _https
 if _https:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env.env_bool("HSTS_PRELOAD", False)
+# Intranet hosts often share a parent domain with plain-HTTP systems the bureau does not run,
+# so HSTS for subdomains and preloading are opt-in (HSTS_INCLUDE_SUBDOMAINS, HSTS_PRELOAD).
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 
 LANGUAGE_CODE = env.env_choice("LANGUAGE_CODE", "zh-hans", ("zh-hans", "en"))
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
