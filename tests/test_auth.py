@@ -116,3 +116,12 @@ def test_a_password_set_by_an_administrator_must_be_changed_first(client, office
     officer.refresh_from_db()
     assert not officer.must_change_password
     assert client.get(reverse("home")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_web_login_is_in_the_audit_trail(client, officer):
+    from safecampus.core.models import AuditEntry
+
+    login(client, officer.username)
+    entry = AuditEntry.objects.filter(action="login", user=officer).get()
+    assert entry.ip == "127.0.0.1"

@@ -204,3 +204,8 @@ def token_issue(*, user: User) -> Token:
     token, _created = Token.objects.get_or_create(user=user)
     audit(instance=user, action="login", by=user, comment=_("API token"))
     return token
+
+
+def login_recorded(sender, request, user, **kwargs) -> None:
+    """Page logins land in the trail like API logins (connected to `user_logged_in`)."""
+    audit(instance=user, action="login", by=user, comment=_("Web login"))
