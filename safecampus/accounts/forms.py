@@ -168,23 +168,7 @@ class RoleForm(forms.Form):
 class BaseRoleFormSet(forms.BaseFormSet):
     def __init__(self, *args, admin, **kwargs):
         self.admin = admin
-        super().__init__(*args, **kwargs)
-
-    def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "admin": self.admin}
-
-    @property
-    def empty_form(self):
-        form = self.form(
-            auto_id=self.auto_id,
-            prefix=self.add_prefix("__prefix__"),
-            empty_permitted=True,
-            use_required_attribute=False,
-            admin=self.admin,
-            renderer=self.renderer,
-        )
-        self.add_fields(form, None)
-        return form
+        super().__init__(*args, form_kwargs={"admin": admin}, **kwargs)
 
     def roles(self) -> list[dict]:
         return [

@@ -26,7 +26,13 @@ from safecampus.accounts.models import RoleAssignment, User
 from safecampus.core.audit import audit
 from safecampus.core.audit_views import history_for
 from safecampus.core.errors import NotAllowed
-from safecampus.core.listing import ScopedListView, apply_errors, require, scoped_get
+from safecampus.core.listing import (
+    ScopedListView,
+    apply_errors,
+    form_page,
+    require,
+    scoped_get,
+)
 from safecampus.core.services import update_record
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -90,6 +96,7 @@ class UserListView(ScopedListView):
     template_name = "accounts/users.html"
     nav = "users"
     filter_form_class = af.UserFilterForm
+    offers_add = True
     export_name = gettext_lazy("Users")
     export_columns = [
         (gettext_lazy("Username"), lambda u: u.username),
@@ -125,11 +132,6 @@ class UserListView(ScopedListView):
         if data.get("active") in ("0", "1"):
             qs = qs.filter(is_active=data["active"] == "1")
         return qs
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["can_add"] = can_anywhere(self.request.user, "add", User)
-        return ctx
 
 
 def _account(request, pk):
@@ -173,47 +175,37 @@ def user_add(request):
     if not can_anywhere(admin, "add", User):
         raise PermissionDenied(_("Your role does not allow this here."))
     form = af.UserCreateForm(request.POST or None, user=admin)
-    if request.method == "POST" and form.is_valid():
+
+    def save():
         data = form.cleaned_data
         password = data["password"] or services.generate_password()
         roles = [{"role": data["role"], "org": data["org"]}] if data["role"] else []
-        try:
-            account = services.user_create(
-                by=admin,
-                username=data["username"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                phone=data["phone"],
-                org=data["org"],
-                password=password,
-                roles=roles,
-            )
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from None
-        except ValidationError as exc:
-            apply_errors(form, exc)
+        account = services.user_create(
+            by=admin,
+            username=data["username"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            phone=data["phone"],
+            org=data["org"],
+            password=password,
+            roles=roles,
+        )
+        if data["password"]:
+            message = _("Account %(name)s created.") % {"name": account}
         else:
-            if data["password"]:
-                messages.success(request, _("Account %(name)s created.") % {"name": account})
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "Account %(name)s created. Temporary password: %(password)s — tell it "
-                        "to the user; it must be changed at the first login."
-                    )
-                    % {"name": account, "password": password},
-                )
-            return redirect("accounts:user", pk=account.pk)
-    return render(
+            message = _(
+                "Account %(name)s created. Temporary password: %(password)s — tell it "
+                "to the user; it must be changed at the first login."
+            ) % {"name": account, "password": password}
+        return message, reverse("accounts:user", args=[account.pk])
+
+    return form_page(
         request,
-        "core/form.html",
-        {
-            "nav_active": "users",
-            "title": _("New account"),
-            "form": form,
-            "cancel_url": reverse("accounts:users"),
-        },
+        form,
+        save=save,
+        nav="users",
+        title=_("New account"),
+        cancel_url=reverse("accounts:users"),
     )
 
 
@@ -224,30 +216,23 @@ def user_edit(request, pk):
     account = _account(request, pk)
     _require_change(admin, account)
     form = af.UserEditForm(request.POST or None, instance=copy(account), user=admin)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_update(
-                user=account,
-                by=admin,
-                data=form.changed_data_for_service(),
-                expected_version=form.cleaned_data["version"],
-            )
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from None
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("accounts:user", pk=account.pk)
-    return render(
+
+    def save():
+        services.user_update(
+            user=account,
+            by=admin,
+            data=form.changed_data_for_service(),
+            expected_version=form.cleaned_data["version"],
+        )
+        return _("Saved."), reverse("accounts:user", args=[account.pk])
+
+    return form_page(
         request,
-        "core/form.html",
-        {
-            "nav_active": "users",
-            "title": _("Edit %(name)s") % {"name": account.display_name},
-            "form": form,
-            "cancel_url": reverse("accounts:user", args=[account.pk]),
-        },
+        form,
+        save=save,
+        nav="users",
+        title=_("Edit %(name)s") % {"name": account.display_name},
+        cancel_url=reverse("accounts:user", args=[account.pk]),
     )
 
 
@@ -276,9 +261,7 @@ def user_roles(request, pk):
         except NotAllowed as exc:
             raise PermissionDenied(str(exc)) from None
         except ValidationError as exc:
-            formset._non_form_errors = formset.error_class(
-                [*formset.non_form_errors(), *exc.messages]
-            )
+            apply_errors(formset, exc)
         else:
             messages.success(request, _("Roles saved."))
             return redirect("accounts:user", pk=account.pk)
@@ -296,38 +279,28 @@ def user_password(request, pk):
     account = _account(request, pk)
     _require_change(admin, account)
     form = af.PasswordResetForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            password = services.user_reset_password(
-                user=account, by=admin, password=form.cleaned_data["password"] or None
-            )
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from None
-        except ValidationError as exc:
-            apply_errors(form, exc)
+
+    def save():
+        password = services.user_reset_password(
+            user=account, by=admin, password=form.cleaned_data["password"] or None
+        )
+        if form.cleaned_data["password"]:
+            message = _("The password was reset.")
         else:
-            if form.cleaned_data["password"]:
-                messages.success(request, _("The password was reset."))
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "The password was reset. Temporary password: %(password)s — tell it "
-                        "to the user; it must be changed at the next login."
-                    )
-                    % {"password": password},
-                )
-            return redirect("accounts:user", pk=account.pk)
-    return render(
+            message = _(
+                "The password was reset. Temporary password: %(password)s — tell it "
+                "to the user; it must be changed at the next login."
+            ) % {"password": password}
+        return message, reverse("accounts:user", args=[account.pk])
+
+    return form_page(
         request,
-        "core/form.html",
-        {
-            "nav_active": "users",
-            "title": _("Reset the password of %(name)s") % {"name": account.display_name},
-            "form": form,
-            "submit_label": _("Reset password"),
-            "cancel_url": reverse("accounts:user", args=[account.pk]),
-        },
+        form,
+        save=save,
+        nav="users",
+        title=_("Reset the password of %(name)s") % {"name": account.display_name},
+        cancel_url=reverse("accounts:user", args=[account.pk]),
+        submit_label=_("Reset password"),
     )
 
 

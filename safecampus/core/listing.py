@@ -3,23 +3,26 @@
 Every list starts from `Model.objects.for_user(user, "view")` (`ScopedListView`), every
 detail page fetches through `scoped_get` (out of scope → 404) and every write checks
 `require` first (in scope but not allowed → 403). Forms carry the record's `version`, and
-`apply_errors` turns a service's ValidationError (a stale version included) into form errors.
+`apply_errors` turns a service's ValidationError (a stale version included) into form errors;
+`form_page` is the whole "show the form, save it, go on" flow of a create or edit page.
 """
 
 import datetime
 import re
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.generic import ListView
 
 from safecampus.accounts.access import can, can_anywhere
+from safecampus.core.errors import NotAllowed
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -41,13 +44,50 @@ def require(user, action: str, model, org) -> None:
         raise PermissionDenied(_("Your role does not allow this here."))
 
 
-def apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field if the form has one."""
-    if hasattr(exc, "error_dict"):
+def apply_errors(form: forms.BaseForm | forms.BaseFormSet, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field if the form has one.
+
+    On a formset, the messages join the formset's own (non-form) errors."""
+    if isinstance(form, forms.BaseFormSet):
+        form._non_form_errors = form.error_class([*form.non_form_errors(), *exc.messages])
+    elif hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+def form_page(
+    request,
+    form: forms.BaseForm,
+    *,
+    save,
+    nav: str,
+    title: str,
+    cancel_url: str = "",
+    breadcrumbs: list | None = None,
+    **extra,
+) -> HttpResponse:
+    """A create or edit page: `form` shown in core/form.html, and saved on a valid POST.
+
+    `save()` writes through a service and returns `(message, url)`: the message is flashed and
+    the browser goes to `url`. A ValidationError from it lands on the form (`apply_errors`), a
+    NotAllowed is a 403. `extra` goes into the page's context (e.g. `submit_label`).
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            message, url = save()
+        except NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from None
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect(url)
+    ctx = {"nav_active": nav, "title": title, "form": form, "cancel_url": cancel_url, **extra}
+    if breadcrumbs is not None:
+        ctx["breadcrumbs"] = breadcrumbs
+    return render(request, "core/form.html", ctx)
 
 
 class VersionedModelForm(forms.ModelForm):
@@ -118,6 +158,8 @@ class ScopedListView(LoginRequiredMixin, ListView):
     Subclasses set `model`, `template_name`, and may set `filter_form_class` (a form taking
     `user=`), override `filter_queryset(qs, data)` and `decorate(qs)` (select_related …), and
     `export_columns` = [(header, function of a row)] for the XLSX export (`?export=xlsx`).
+    With `offers_add`, the context's `can_add` says whether the user may add such a record
+    anywhere (the page's "new" button).
     """
 
     paginate_by = 50
@@ -125,6 +167,7 @@ class ScopedListView(LoginRequiredMixin, ListView):
     filter_form_class = None
     export_columns: list = []
     export_name = ""
+    offers_add = False
 
     def scoped(self):
         return self.model.objects.for_user(self.request.user, "view")
@@ -179,6 +222,8 @@ class ScopedListView(LoginRequiredMixin, ListView):
             total=ctx["paginator"].count if ctx.get("paginator") else len(ctx["object_list"]),
             filtered=filtered,
         )
+        if self.offers_add:
+            ctx["can_add"] = can_anywhere(self.request.user, "add", self.model)
         return ctx
 
 

@@ -282,23 +282,7 @@ class MemberForm(forms.Form):
 class BaseMemberFormSet(forms.BaseFormSet):
     def __init__(self, *args, people=None, **kwargs):
         self.people = people
-        super().__init__(*args, **kwargs)
-
-    def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "people": self.people}
-
-    @property
-    def empty_form(self):
-        form = self.form(
-            auto_id=self.auto_id,
-            prefix=self.add_prefix("__prefix__"),
-            empty_permitted=True,
-            use_required_attribute=False,
-            people=self.people,
-            renderer=self.renderer,
-        )
-        self.add_fields(form, None)
-        return form
+        super().__init__(*args, form_kwargs={"people": people}, **kwargs)
 
     def clean(self):
         seen = set()

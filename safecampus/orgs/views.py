@@ -21,6 +21,7 @@ from safecampus.core.audit_views import history_for
 from safecampus.core.listing import (
     ScopedListView,
     apply_errors,
+    form_page,
     require,
     scoped_get,
 )
@@ -157,10 +158,6 @@ def node_detail(request, pk):
     return render(request, "orgs/node.html", ctx)
 
 
-def _form_page(request, ctx):
-    return render(request, "core/form.html", ctx)
-
-
 @login_required
 @GET_POST
 def node_add(request, pk):
@@ -170,23 +167,19 @@ def node_add(request, pk):
     if not ALLOWED_CHILDREN[parent.kind] - {NodeKind.SCHOOL}:
         raise Http404
     form = f.NodeCreateForm(request.POST or None, parent=parent)
-    if request.method == "POST" and form.is_valid():
-        try:
-            node = services.node_create(parent=parent, by=user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Created %(name)s.") % {"name": node.name})
-            return redirect("orgs:node", pk=node.pk)
-    return _form_page(
+
+    def save():
+        node = services.node_create(parent=parent, by=user, **form.cleaned_data)
+        return _("Created %(name)s.") % {"name": node.name}, reverse("orgs:node", args=[node.pk])
+
+    return form_page(
         request,
-        {
-            "nav_active": "orgs",
-            "title": _("New sub-region of %(name)s") % {"name": parent.name},
-            "form": form,
-            "breadcrumbs": _breadcrumbs(user, parent),
-            "cancel_url": reverse("orgs:node", args=[parent.pk]),
-        },
+        form,
+        save=save,
+        nav="orgs",
+        title=_("New sub-region of %(name)s") % {"name": parent.name},
+        breadcrumbs=_breadcrumbs(user, parent),
+        cancel_url=reverse("orgs:node", args=[parent.pk]),
     )
 
 
@@ -199,27 +192,24 @@ def school_add(request, pk):
     if NodeKind.SCHOOL not in ALLOWED_CHILDREN[parent.kind]:
         raise Http404
     form = f.SchoolForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+
+    def save():
         node_data = form.node_data()
         node_data.pop("is_active", None)
-        try:
-            school = services.school_create(
-                parent=parent, by=user, **node_data, **form.profile_data()
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Created %(name)s.") % {"name": school.node.name})
-            return redirect("orgs:node", pk=school.node_id)
-    return _form_page(
+        school = services.school_create(parent=parent, by=user, **node_data, **form.profile_data())
+        return (
+            _("Created %(name)s.") % {"name": school.node.name},
+            reverse("orgs:node", args=[school.node_id]),
+        )
+
+    return form_page(
         request,
-        {
-            "nav_active": "orgs",
-            "title": _("New school under %(name)s") % {"name": parent.name},
-            "form": form,
-            "breadcrumbs": _breadcrumbs(user, parent),
-            "cancel_url": reverse("orgs:node", args=[parent.pk]),
-        },
+        form,
+        save=save,
+        nav="orgs",
+        title=_("New school under %(name)s") % {"name": parent.name},
+        breadcrumbs=_breadcrumbs(user, parent),
+        cancel_url=reverse("orgs:node", args=[parent.pk]),
     )
 
 
@@ -237,38 +227,34 @@ def node_edit(request, pk):
         form = f.SchoolForm(request.POST or None, instance=copy(school))
     else:
         form = f.NodeEditForm(request.POST or None, instance=copy(node))
-    if request.method == "POST" and form.is_valid():
+
+    def save():
         version = form.cleaned_data["version"]
-        try:
-            if school is not None:
-                school.node = node
-                services.school_update(
-                    school=school,
-                    by=user,
-                    data={**form.node_data(), **form.profile_data()},
-                    expected_version=version,
-                )
-            else:
-                services.node_update(
-                    node=node,
-                    by=user,
-                    data=form.changed_data_for_service(),
-                    expected_version=version,
-                )
-        except ValidationError as exc:
-            apply_errors(form, exc)
+        if school is not None:
+            school.node = node
+            services.school_update(
+                school=school,
+                by=user,
+                data={**form.node_data(), **form.profile_data()},
+                expected_version=version,
+            )
         else:
-            messages.success(request, _("Saved."))
-            return redirect("orgs:node", pk=node.pk)
-    return _form_page(
+            services.node_update(
+                node=node,
+                by=user,
+                data=form.changed_data_for_service(),
+                expected_version=version,
+            )
+        return _("Saved."), reverse("orgs:node", args=[node.pk])
+
+    return form_page(
         request,
-        {
-            "nav_active": "orgs",
-            "title": _("Edit %(name)s") % {"name": node.name},
-            "form": form,
-            "breadcrumbs": _breadcrumbs(user, node),
-            "cancel_url": reverse("orgs:node", args=[node.pk]),
-        },
+        form,
+        save=save,
+        nav="orgs",
+        title=_("Edit %(name)s") % {"name": node.name},
+        breadcrumbs=_breadcrumbs(user, node),
+        cancel_url=reverse("orgs:node", args=[node.pk]),
     )
 
 
@@ -328,6 +314,7 @@ class DepartmentListView(ScopedListView):
     template_name = "orgs/departments.html"
     nav = "departments"
     filter_form_class = f.DepartmentFilterForm
+    offers_add = True
     export_name = gettext_lazy("Departments")
     export_columns = [
         (gettext_lazy("Department"), lambda d: d.name),
@@ -350,11 +337,6 @@ class DepartmentListView(ScopedListView):
         if data.get("q"):
             qs = qs.filter(Q(name__icontains=data["q"]) | Q(phone__contains=data["q"]))
         return qs
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["can_add"] = can_anywhere(self.request.user, "add", Department)
-        return ctx
 
 
 @login_required
@@ -383,58 +365,46 @@ def _create_page(request, *, model, form_class, title, nav, detail_name):
     node = _node_param(request, model)
     initial = {"org": node.pk} if node is not None else {}
     form = form_class(request.POST or None, initial=initial, user=user)
-    if request.method == "POST" and form.is_valid():
+
+    def save():
         require(user, "add", model, form.cleaned_data["org"])
-        try:
-            obj = create_record(instance=form.instance, by=user)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Created %(name)s.") % {"name": obj})
-            return redirect(detail_name, pk=obj.pk)
-    return _form_page(
+        obj = create_record(instance=form.instance, by=user)
+        return _("Created %(name)s.") % {"name": obj}, reverse(detail_name, args=[obj.pk])
+
+    return form_page(
         request,
-        {
-            "nav_active": nav,
-            "title": title,
-            "form": form,
-            "breadcrumbs": _breadcrumbs(user, node) if node is not None else [],
-            "cancel_url": reverse("orgs:node", args=[node.pk]) if node is not None else "",
-        },
+        form,
+        save=save,
+        nav=nav,
+        title=title,
+        breadcrumbs=_breadcrumbs(user, node) if node is not None else [],
+        cancel_url=reverse("orgs:node", args=[node.pk]) if node is not None else "",
     )
 
 
-def _edit_page(request, *, obj, form_class, nav, detail_name, extra=None):
+def _edit_page(request, *, obj, form_class, nav, detail_name):
     user = request.user
     model = type(obj)
     require(user, "change", model, obj.org)
     form = form_class(request.POST or None, instance=copy(obj), user=user)
-    if request.method == "POST" and form.is_valid():
+
+    def save():
         data = form.changed_data_for_service()
         if data.get("org") is not None and data["org"].pk != obj.org_id:
             require(user, "add", model, data["org"])
-        try:
-            update_record(
-                instance=obj,
-                by=user,
-                data=data,
-                expected_version=form.cleaned_data["version"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(detail_name, pk=obj.pk)
-    return _form_page(
+        update_record(
+            instance=obj, by=user, data=data, expected_version=form.cleaned_data["version"]
+        )
+        return _("Saved."), reverse(detail_name, args=[obj.pk])
+
+    return form_page(
         request,
-        {
-            "nav_active": nav,
-            "title": _("Edit %(name)s") % {"name": obj},
-            "form": form,
-            "breadcrumbs": _breadcrumbs(user, obj.org),
-            "cancel_url": reverse(detail_name, args=[obj.pk]),
-            **(extra or {}),
-        },
+        form,
+        save=save,
+        nav=nav,
+        title=_("Edit %(name)s") % {"name": obj},
+        breadcrumbs=_breadcrumbs(user, obj.org),
+        cancel_url=reverse(detail_name, args=[obj.pk]),
     )
 
 
@@ -472,6 +442,7 @@ class PeopleListView(ScopedListView):
     template_name = "orgs/people.html"
     nav = "people"
     filter_form_class = f.PeopleFilterForm
+    offers_add = True
     export_name = gettext_lazy("People")
     export_columns = [
         (gettext_lazy("Name"), lambda p: p.name),
@@ -491,7 +462,6 @@ class PeopleListView(ScopedListView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["can_add"] = can_anywhere(self.request.user, "add", Person)
         node = self.filters.cleaned_data.get("node") if self.filters.is_bound else None
         ctx["add_url"] = reverse("orgs:person_add") + (f"?node={node.pk}" if node else "")
         return ctx
@@ -581,6 +551,7 @@ class GroupListView(ScopedListView):
     template_name = "orgs/groups.html"
     nav = "groups"
     filter_form_class = f.GroupFilterForm
+    offers_add = True
     export_name = gettext_lazy("Leadership groups")
     export_columns = [
         (gettext_lazy("Group name"), lambda g: g.name),
@@ -607,11 +578,6 @@ class GroupListView(ScopedListView):
         if data.get("q"):
             qs = qs.filter(Q(name__icontains=data["q"]) | Q(document_number__icontains=data["q"]))
         return qs
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["can_add"] = can_anywhere(self.request.user, "add", LeadershipGroup)
-        return ctx
 
 
 @login_required
@@ -700,9 +666,7 @@ def group_members(request, pk):
                 expected_version=version_form.cleaned_data["version"],
             )
         except ValidationError as exc:
-            formset._non_form_errors = formset.error_class(
-                [*formset.non_form_errors(), *exc.messages]
-            )
+            apply_errors(formset, exc)
         else:
             messages.success(request, _("Members saved."))
             return redirect("orgs:group", pk=group.pk)
