@@ -30,42 +30,74 @@ READ = frozenset({VIEW})
 WRITE = frozenset({VIEW, ADD, CHANGE, DELETE})
 EDIT = frozenset({VIEW, CHANGE})
 
-# Record types of the foundation. Each scoped model names its type in `record_type`.
+# fmt: off
+VIEW_ADD = frozenset({VIEW, ADD})
+
+# Record types. Each scoped model names its type in `record_type`.
 ORG, DEPARTMENT, PERSON, GROUP, USER, AUDIT = (
-    "org",
-    "department",
-    "person",
-    "leadership_group",
-    "user",
-    "audit",
+    "org", "department", "person", "leadership_group", "user", "audit",
 )
-RECORD_TYPES = (ORG, DEPARTMENT, PERSON, GROUP, USER, AUDIT)
+ATTACHMENT = "attachment"
+SPOT, CHECKLIST, SCHEDULE, CALENDAR, INSPECTION, HAZARD, POLICY = (
+    "spot", "checklist", "schedule", "calendar", "inspection", "hazard", "policy",
+)
+RECORD_TYPES = (
+    ORG, DEPARTMENT, PERSON, GROUP, USER, AUDIT, ATTACHMENT,
+    SPOT, CHECKLIST, SCHEDULE, CALENDAR, INSPECTION, HAZARD, POLICY,
+)
+
+# Hazards and inspections: who reads, who records, who manages. Workflow moves on a hazard
+# have their own table (hazards/workflow.py); "change" here is editing a hazard's fields.
+_READ_HAZARDS = {
+    SPOT: READ, CHECKLIST: READ, SCHEDULE: READ, CALENDAR: READ,
+    INSPECTION: READ, HAZARD: READ, POLICY: READ, ATTACHMENT: READ,
+}
+_BUREAU_HAZARDS = {
+    SPOT: WRITE, CHECKLIST: WRITE, SCHEDULE: WRITE, CALENDAR: WRITE,
+    INSPECTION: VIEW_ADD, HAZARD: WRITE, POLICY: WRITE, ATTACHMENT: VIEW_ADD,
+}
+_SCHOOL_MANAGER_HAZARDS = {
+    SPOT: WRITE, CHECKLIST: READ, SCHEDULE: WRITE, CALENDAR: READ,
+    INSPECTION: VIEW_ADD, HAZARD: WRITE, POLICY: READ, ATTACHMENT: VIEW_ADD,
+}
+_FIELD_HAZARDS = {
+    SPOT: READ, CHECKLIST: READ, SCHEDULE: READ, CALENDAR: READ,
+    INSPECTION: VIEW_ADD, HAZARD: VIEW_ADD, POLICY: READ, ATTACHMENT: VIEW_ADD,
+}
+_ORG_READ = {ORG: READ, DEPARTMENT: READ, PERSON: READ, GROUP: READ}
+_ORG_WRITE = {ORG: WRITE, DEPARTMENT: WRITE, PERSON: WRITE, GROUP: WRITE}
 
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
-    Role.SYSADMIN: {
-        ORG: WRITE,
-        DEPARTMENT: WRITE,
-        PERSON: WRITE,
-        GROUP: WRITE,
-        USER: WRITE,
-        AUDIT: READ,
+    Role.SYSADMIN: {**_ORG_WRITE, USER: WRITE, AUDIT: READ, **_BUREAU_HAZARDS},
+    Role.BUREAU_LEADER: {**_ORG_READ, AUDIT: READ, **_READ_HAZARDS},
+    Role.BUREAU_STAFF: {**_ORG_WRITE, AUDIT: READ, **_BUREAU_HAZARDS},
+    Role.INSPECTOR: {**_ORG_READ, **_FIELD_HAZARDS},
+    Role.TOWNSHIP_OFFICER: {
+        ORG: READ, DEPARTMENT: WRITE, PERSON: WRITE, GROUP: WRITE, AUDIT: READ, **_FIELD_HAZARDS,
     },
-    Role.BUREAU_LEADER: {ORG: READ, DEPARTMENT: READ, PERSON: READ, GROUP: READ, AUDIT: READ},
-    Role.BUREAU_STAFF: {ORG: WRITE, DEPARTMENT: WRITE, PERSON: WRITE, GROUP: WRITE, AUDIT: READ},
-    Role.INSPECTOR: {ORG: READ, DEPARTMENT: READ, PERSON: READ, GROUP: READ},
-    Role.TOWNSHIP_OFFICER: {ORG: READ, DEPARTMENT: WRITE, PERSON: WRITE, GROUP: WRITE, AUDIT: READ},
-    Role.PRINCIPAL: {ORG: EDIT, DEPARTMENT: READ, PERSON: WRITE, GROUP: WRITE, AUDIT: READ},
-    Role.SAFETY_OFFICER: {ORG: EDIT, DEPARTMENT: READ, PERSON: WRITE, GROUP: WRITE, AUDIT: READ},
-    Role.TEACHER: {ORG: READ, PERSON: READ},
-    Role.GUARD: {ORG: READ},
-    Role.DEPARTMENT_LIAISON: {ORG: READ, DEPARTMENT: READ, PERSON: READ, GROUP: READ},
-    Role.OBSERVER: {ORG: READ, DEPARTMENT: READ, PERSON: READ, GROUP: READ},
+    Role.PRINCIPAL: {
+        ORG: EDIT, DEPARTMENT: READ, PERSON: WRITE, GROUP: WRITE, AUDIT: READ,
+        **_SCHOOL_MANAGER_HAZARDS,
+    },
+    Role.SAFETY_OFFICER: {
+        ORG: EDIT, DEPARTMENT: READ, PERSON: WRITE, GROUP: WRITE, AUDIT: READ,
+        **_SCHOOL_MANAGER_HAZARDS,
+    },
+    Role.TEACHER: {ORG: READ, PERSON: READ, **_FIELD_HAZARDS},
+    Role.GUARD: {ORG: READ, **_FIELD_HAZARDS},
+    Role.DEPARTMENT_LIAISON: {**_ORG_READ, **_FIELD_HAZARDS},
+    Role.OBSERVER: {**_ORG_READ, **_READ_HAZARDS},
 }
+# fmt: on
 
 # Record types a department liaison sees, by the kind of the liaison's department. The
 # foundation's reference data is shared by all; later capabilities add their own types.
-_SHARED = frozenset({ORG, DEPARTMENT, PERSON, GROUP})
-DEPARTMENT_RECORD_TYPES: dict[str, frozenset[str]] = dict.fromkeys(DepartmentKind, _SHARED)
+_SHARED = frozenset({ORG, DEPARTMENT, PERSON, GROUP, SPOT, CHECKLIST, CALENDAR, ATTACHMENT})
+# Every department takes part in joint inspections and follows the hazards they raise.
+_JOINT_INSPECTIONS = frozenset({INSPECTION, HAZARD})
+DEPARTMENT_RECORD_TYPES: dict[str, frozenset[str]] = dict.fromkeys(
+    DepartmentKind, _SHARED | _JOINT_INSPECTIONS
+)
 
 # Roles whose home page is the regional overview rather than one school's work.
 REGIONAL_ROLES = frozenset(

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "safecampus.core",
     "safecampus.orgs",
     "safecampus.accounts",
+    "safecampus.hazards",
 ]
 
 MIDDLEWARE = [

@@ -131,3 +131,40 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit trail is append-only.")
+
+
+class Attachment(ScopedModel):
+    """A photo attached to a record (a hazard before/after, an inspection answer, ...).
+
+    Images are re-encoded on upload (see core.attachments), so what is stored is always a
+    plain JPEG of bounded size, whatever the phone sent.
+    """
+
+    token = models.UUIDField(_("token"), unique=True, editable=False)
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("record type")
+    )
+    object_id = models.CharField(_("record id"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=20, blank=True)
+    file = models.FileField(_("file"), upload_to="attachments/%Y/%m/", max_length=200)
+    width = models.PositiveIntegerField(_("width"), default=0)
+    height = models.PositiveIntegerField(_("height"), default=0)
+    size = models.PositiveIntegerField(_("size in bytes"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+
+    record_type = "attachment"
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "kind"], name="attachment_record_idx"),
+            *path_index("attachment"),
+        ]
+
+    def __str__(self) -> str:
+        return self.file.name

@@ -114,7 +114,10 @@ class OrgNode(models.Model):
         return qs if include_self else qs.exclude(pk=self.pk)
 
     def is_within(self, other: "OrgNode") -> bool:
-        return self.path == other.path or self.path.startswith(other.path + ".")
+        return self.is_within_path(other.path)
+
+    def is_within_path(self, path: str) -> bool:
+        return self.path == path or self.path.startswith(path + ".")
 
 
 class School(models.Model):
