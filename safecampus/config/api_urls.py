@@ -4,10 +4,11 @@ from rest_framework.routers import DefaultRouter
 
 from safecampus.accounts import api as accounts_api
 from safecampus.core import api_views as core_api
+from safecampus.hazards import api as hazards_api
 from safecampus.orgs import api as orgs_api
 
 router = DefaultRouter()
-for module in (orgs_api, accounts_api, core_api):
+for module in (orgs_api, accounts_api, core_api, hazards_api):
     for prefix, viewset, basename in module.ROUTES:
         router.register(prefix, viewset, basename=basename)
 

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "safecampus.orgs",
     "safecampus.accounts",
     "safecampus.hazards",
+    "safecampus.notify",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("safecampus.accounts.urls")),
     path("orgs/", include("safecampus.orgs.urls")),
     path("audit/", include("safecampus.core.urls")),
+    path("hazards/", include("safecampus.hazards.urls")),
     path("api/", include("safecampus.config.api_urls")),
 ]
 
