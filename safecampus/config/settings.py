@@ -209,6 +209,17 @@ TASKS = {
 if _redis_url:
     RQ_QUEUES = {"default": {"URL": _redis_url}}
 
+# Links in notifications point here (the address users reach the app at).
+SITE_URL = env._raw("SITE_URL") or "http://127.0.0.1:8000"
+EMAIL_HOST = env._raw("EMAIL_HOST") or "localhost"
+EMAIL_PORT = env.env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env._raw("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = env._raw("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env.env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env.env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 15
+DEFAULT_FROM_EMAIL = env._raw("DEFAULT_FROM_EMAIL") or "平安校园 <safecampus@localhost>"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
