@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
-from safecampus.core import search_views
+from safecampus.core import attachment_views, search_views
 from safecampus.core import views as core_views
 
 urlpatterns = [
@@ -12,12 +12,14 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url=static_url("img/favicon.svg"), permanent=True)),
     path("search/", search_views.search_page, name="search"),
+    path("attachments/<uuid:token>/", attachment_views.attachment, name="attachment"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("safecampus.accounts.urls")),
     path("orgs/", include("safecampus.orgs.urls")),
     path("audit/", include("safecampus.core.urls")),
     path("hazards/", include("safecampus.hazards.urls")),
+    path("notify/", include("safecampus.notify.urls")),
     path("api/", include("safecampus.config.api_urls")),
 ]
 

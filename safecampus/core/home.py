@@ -108,3 +108,31 @@ def home_context(user) -> dict:
         "schools": schools,
         "regions": regions,
     }
+
+
+# ---------------------------------------------------------------------------- hazards
+
+
+def _hazard_todos(user) -> list[dict]:
+    from safecampus.hazards import ledger
+
+    return [*ledger.due_inspection_items(user), *ledger.todo_items(user)]
+
+
+def _hazard_actions(user) -> list[dict]:
+    from safecampus.hazards.models import Hazard, Inspection
+
+    items = []
+    if can_anywhere(user, "add", Inspection):
+        items.append(
+            {"label": _("Start a check"), "url": reverse("hazards:inspect"), "primary": True}
+        )
+    if can_anywhere(user, "add", Hazard):
+        items.append(
+            {"label": _("Report a hazard"), "url": reverse("hazards:report"), "primary": False}
+        )
+    return items
+
+
+TODO_PROVIDERS.append(_hazard_todos)
+ACTION_PROVIDERS.append(_hazard_actions)

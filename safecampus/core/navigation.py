@@ -43,3 +43,27 @@ def menu_for(user) -> list[dict]:
     if can_anywhere(user, "view", User):
         items.append({"label": _("Users"), "url": reverse("accounts:users"), "key": "users"})
     return items
+
+
+def _hazard_menu(user) -> list[dict]:
+    from safecampus.hazards.models import Hazard, Inspection, Spot
+
+    items = []
+    if can_anywhere(user, "view", Hazard):
+        items.append(
+            {"label": _("Hazard ledger"), "url": reverse("hazards:ledger"), "key": "ledger"}
+        )
+    if can_anywhere(user, "add", Inspection):
+        items.append({"label": _("Inspect"), "url": reverse("hazards:inspect"), "key": "inspect"})
+    if can_anywhere(user, "add", Hazard):
+        items.append(
+            {"label": _("Report a hazard"), "url": reverse("hazards:report"), "key": "report"}
+        )
+    if can_anywhere(user, "view", Spot):
+        items.append(
+            {"label": _("Inspection spots"), "url": reverse("hazards:spots"), "key": "spots"}
+        )
+    return items
+
+
+MENU_PROVIDERS.append(_hazard_menu)

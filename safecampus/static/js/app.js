@@ -111,3 +111,23 @@
     }
   });
 })();
+
+/* Inspections: choosing 异常 (abnormal) opens the item's note and photo and puts the cursor in
+   the note; the CSS shows the block, so this only helps the typing. */
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches(".check-item input[type=radio]")) return;
+    var item = input.closest(".check-item");
+    var extra = item && item.querySelector(".abnormal-extra");
+    if (!extra) return;
+    if (input.value === "abnormal" && input.checked) {
+      extra.style.display = "grid";
+      var note = extra.querySelector("input[type=text], textarea");
+      if (note && !note.value) note.focus({ preventScroll: true });
+    } else if (!item.classList.contains("has-error")) {
+      extra.style.display = "";
+    }
+  });
+})();

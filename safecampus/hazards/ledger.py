@@ -1,0 +1,365 @@
+"""The hazard ledger (风险隐患台账) as read by pages: its filters, "overdue" derived when read
+(never stored), the to-do counts of the home page, and the streaming XLSX export in the
+conventional columns.
+"""
+
+import datetime
+import tempfile
+
+from django import forms
+from django.db.models import BooleanField, Case, Q, Value, When
+from django.http import FileResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
+
+from safecampus.accounts.access import assignments, can_anywhere
+from safecampus.core.listing import XLSX_TYPE
+from safecampus.hazards.choices import OPEN_STATUSES, Category, Grade, Status
+from safecampus.hazards.models import Hazard
+from safecampus.hazards.workflow import HIGHER_LEVELS, MOVES, SCHOOL_MANAGERS
+from safecampus.orgs.forms import ScopedFilterForm
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+# The to-do filters of the home page: each is a ledger filter (?todo=...) so that a count and
+# the rows behind it are one and the same query.
+TODO_CONFIRM, TODO_RECTIFY, TODO_ACCEPT, TODO_OVERDUE, TODO_ESCALATED = (
+    "confirm",
+    "rectify",
+    "accept",
+    "overdue",
+    "escalated",
+)
+TODOS = (TODO_CONFIRM, TODO_RECTIFY, TODO_ACCEPT, TODO_OVERDUE, TODO_ESCALATED)
+
+
+# ---------------------------------------------------------------------------- overdue
+
+
+def overdue_q(today: datetime.date | None = None) -> Q:
+    """Open and past its deadline, as of `today`: derived when read, never stored."""
+    today = today or timezone.localdate()
+    return Q(status__in=OPEN_STATUSES, deadline__lt=today)
+
+
+def with_overdue(qs, today: datetime.date | None = None):
+    """Annotate `is_overdue` on each row (for filters and ordering)."""
+    return qs.annotate(
+        is_overdue=Case(
+            When(overdue_q(today), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def days_overdue(hazard, today: datetime.date | None = None) -> int:
+    """How many days past its deadline an open hazard is (0 when it is not overdue)."""
+    today = today or timezone.localdate()
+    if hazard.status not in OPEN_STATUSES or hazard.deadline is None:
+        return 0
+    return max((today - hazard.deadline).days, 0)
+
+
+# ---------------------------------------------------------------------------- to-dos
+
+
+def _prefixes(user, roles) -> list[str]:
+    return [a.org_path for a in assignments(user) if a.role in roles]
+
+
+def _within(field: str, prefixes) -> Q:
+    q = Q(pk__in=[])
+    for p in prefixes:
+        q |= Q(**{f"{field}__within": p})
+    return q
+
+
+def todo_q(user, todo: str, today: datetime.date | None = None) -> Q | None:
+    """The rows of one to-do of `user`, as a filter on hazards the user already sees."""
+    if todo == TODO_CONFIRM:
+        return Q(status=Status.REPORTED) & _within(
+            "org_path", _prefixes(user, MOVES["confirm"].roles)
+        )
+    nodes = [a.org_id for a in assignments(user) if a.role in HIGHER_LEVELS]
+    if todo == TODO_RECTIFY:
+        # School managers rectify their school's hazards, a higher level those it took over,
+        # and anyone named responsible those assigned to them.
+        return Q(status=Status.RECTIFYING) & (
+            _within("org_path", _prefixes(user, SCHOOL_MANAGERS))
+            | Q(handler_id__in=nodes)
+            | Q(responsible_person__user=user)
+        )
+    if todo == TODO_ACCEPT:
+        return (
+            Q(status=Status.SUBMITTED)
+            & (_within("org_path", _prefixes(user, SCHOOL_MANAGERS)) | Q(handler_id__in=nodes))
+            & ~Q(submitted_by=user)
+        )
+    if todo == TODO_OVERDUE:
+        return overdue_q(today)
+    if todo == TODO_ESCALATED:
+        return Q(status=Status.ESCALATED, handler_id__in=nodes)
+    return None
+
+
+def todo_items(user) -> list[dict]:
+    """The hazard to-dos of the home page: a count each and a link to the rows behind it."""
+    if not can_anywhere(user, "view", Hazard):
+        return []
+    qs = Hazard.objects.for_user(user, "view")
+    labels = {
+        TODO_CONFIRM: (_("Hazards to confirm"), "waiting"),
+        TODO_RECTIFY: (_("Hazards to rectify"), "due"),
+        TODO_ACCEPT: (_("Rectifications to accept"), "waiting"),
+        TODO_OVERDUE: (_("Overdue hazards"), "overdue"),
+        TODO_ESCALATED: (_("Hazards escalated to us"), "overdue"),
+    }
+    ledger = reverse("hazards:ledger")
+    items = []
+    for todo in TODOS:
+        q = todo_q(user, todo)
+        count = qs.filter(q).count()
+        if count:
+            label, severity = labels[todo]
+            items.append(
+                {
+                    "label": label,
+                    "count": count,
+                    "url": f"{ledger}?todo={todo}",
+                    "severity": severity,
+                    "key": f"hazards-{todo}",
+                }
+            )
+    return items
+
+
+def due_inspection_items(user) -> list[dict]:
+    """Checks due today and missed, when the schedules module is there to say so."""
+    try:
+        from safecampus.hazards.schedules import due_inspections
+    except ImportError:
+        return []
+    try:
+        rows = list(due_inspections(user=user, day=timezone.localdate()))
+    except TypeError:
+        return []
+    inspect = reverse("hazards:inspect")
+    items = []
+    for status, label, many_label, severity in (
+        ("due", _("Check due today"), _("Checks due today"), "due"),
+        ("missed", _("Check missed"), _("Checks missed"), "overdue"),
+    ):
+        found = [r for r in rows if getattr(r, "status", "") == status]
+        if not found:
+            continue
+        if len(found) <= 5:
+            for r in found:
+                period = r.period_start.isoformat() if r.period_start else ""
+                items.append(
+                    {
+                        "label": f"{label}：{r.schedule.title} · {r.school.name}",
+                        "count": 1,
+                        "url": f"{inspect}?schedule={r.schedule.pk}&period={period}",
+                        "severity": severity,
+                        "key": f"inspection-{status}",
+                    }
+                )
+        else:
+            items.append(
+                {
+                    "label": many_label,
+                    "count": len(found),
+                    "url": inspect,
+                    "severity": severity,
+                    "key": f"inspection-{status}",
+                }
+            )
+    return items
+
+
+# ---------------------------------------------------------------------------- filters
+
+
+class LedgerFilterForm(ScopedFilterForm):
+    status = forms.ChoiceField(required=False, label=gettext_lazy("Status"))
+    grade = forms.ChoiceField(required=False, label=gettext_lazy("Grade"))
+    category = forms.ChoiceField(required=False, label=gettext_lazy("Category"))
+    overdue = forms.ChoiceField(required=False, label=gettext_lazy("Overdue"))
+    date_from = forms.DateField(
+        required=False, label=gettext_lazy("Found from"), widget=DATE_WIDGET
+    )
+    date_to = forms.DateField(required=False, label=gettext_lazy("Found until"), widget=DATE_WIDGET)
+    todo = forms.ChoiceField(required=False, widget=forms.HiddenInput)
+
+    field_order = ["status", "grade", "category", "overdue", "node", "date_from", "date_to", "q"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["q"].label = _("Number, description or spot")
+        self.fields["status"].choices = [("", _("All statuses")), *Status.choices]
+        self.fields["grade"].choices = [("", _("All grades")), *Grade.choices]
+        self.fields["category"].choices = [("", _("All categories")), *Category.choices]
+        self.fields["overdue"].choices = [("", _("All")), ("1", _("Overdue only"))]
+        self.fields["todo"].choices = [("", ""), *((t, t) for t in TODOS)]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def filter_ledger(qs, data: dict, user, today: datetime.date | None = None):
+    today = today or timezone.localdate()
+    if data.get("status"):
+        qs = qs.filter(status=data["status"])
+    if data.get("grade"):
+        qs = qs.filter(grade=data["grade"])
+    if data.get("category"):
+        qs = qs.filter(category=data["category"])
+    if data.get("overdue"):
+        qs = qs.filter(overdue_q(today))
+    if data.get("node"):
+        qs = qs.within(data["node"].path)
+    if data.get("date_from"):
+        qs = qs.filter(found_at__gte=_day_start(data["date_from"]))
+    if data.get("date_to"):
+        qs = qs.filter(found_at__lt=_day_start(data["date_to"] + datetime.timedelta(days=1)))
+    if data.get("q"):
+        q = data["q"].strip()
+        qs = qs.filter(
+            Q(number__icontains=q) | Q(description__icontains=q) | Q(spot__name__icontains=q)
+        )
+    if data.get("todo"):
+        q = todo_q(user, data["todo"], today)
+        if q is not None:
+            qs = qs.filter(q)
+    return qs
+
+
+# ---------------------------------------------------------------------------- XLSX export
+
+EXPORT_FIELDS = [
+    "number",
+    "org__name",
+    "found_at",
+    "description",
+    "grade",
+    "measures",
+    "responsible_person__name",
+    "deadline",
+    "status",
+    "rectification",
+    "accepted_by__last_name",
+    "accepted_by__first_name",
+    "accepted_by__username",
+    "closed_at",
+]
+
+
+def export_headers() -> list[str]:
+    """The conventional columns of a hazard ledger."""
+    return [
+        _("No."),  # 序号
+        _("Hazard number"),  # 隐患编号
+        _("School"),  # 学校
+        _("Found at"),  # 发现时间
+        _("Hazard description"),  # 隐患描述
+        pgettext("hazard ledger column", "Grade"),  # 等级
+        _("Rectification measures"),  # 整改措施
+        _("Responsible person"),  # 责任人
+        pgettext("hazard ledger column", "Rectification deadline"),  # 整改时限
+        pgettext("hazard ledger column", "Rectification status"),  # 整改情况
+        _("Accepted by"),  # 验收人
+        _("Closed at"),  # 销号时间
+    ]
+
+
+def _local(value):
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).replace(tzinfo=None)
+    return value
+
+
+def export_rows(qs, today: datetime.date | None = None):
+    """One list per hazard, read from `values()` in chunks: no model objects are built."""
+    today = today or timezone.localdate()
+    grades = dict(Grade.choices)
+    statuses = dict(Status.choices)
+    rows = qs.order_by("found_at", "id").values(*EXPORT_FIELDS)
+    for index, r in enumerate(rows.iterator(chunk_size=2000), start=1):
+        status = str(statuses.get(r["status"], r["status"]))
+        if r["status"] in OPEN_STATUSES and r["deadline"] and r["deadline"] < today:
+            status = _("%(status)s, overdue %(days)d days") % {
+                "status": status,
+                "days": (today - r["deadline"]).days,
+            }
+        if r["rectification"]:
+            status = f"{status}：{r['rectification']}"
+        accepted = (r["accepted_by__last_name"] or "") + (r["accepted_by__first_name"] or "")
+        yield [
+            index,
+            r["number"],
+            r["org__name"],
+            _local(r["found_at"]),
+            r["description"],
+            str(grades.get(r["grade"], r["grade"])),
+            r["measures"],
+            r["responsible_person__name"] or "",
+            r["deadline"],
+            status,
+            accepted or r["accepted_by__username"] or "",
+            _local(r["closed_at"]),
+        ]
+
+
+def _safe(ws, value):
+    """Text that starts like a formula is written as text (no formula injection)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def export_response(qs, *, filename: str | None = None) -> FileResponse:
+    """The ledger as an XLSX file, built by a write-only workbook (rows go to disk as they are
+    written) and streamed back from a temporary file in chunks."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
+    title = _("Hazard ledger")
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=str(title)[:31])
+    ws.freeze_panes = "A2"
+    for column, width in zip(
+        "ABCDEFGHIJKL", (6, 20, 22, 17, 40, 8, 30, 10, 12, 30, 10, 17), strict=True
+    ):
+        ws.column_dimensions[column].width = width
+    bold = Font(bold=True)
+    header = []
+    for label in export_headers():
+        cell = WriteOnlyCell(ws, value=str(label))
+        cell.font = bold
+        cell.alignment = Alignment(horizontal="center")
+        header.append(cell)
+    ws.append(header)
+    for row in export_rows(qs):
+        ws.append([_safe(ws, v) for v in row])
+    spool = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
+    wb.save(spool)
+    spool.seek(0)
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    name = f"{filename or title}-{stamp}.xlsx"
+    return FileResponse(spool, content_type=XLSX_TYPE, as_attachment=True, filename=name)
