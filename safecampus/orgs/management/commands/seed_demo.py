@@ -5,11 +5,15 @@ twenty townships with villages, N schools of every kind, departments, people, le
 groups modelled on seed 000's annex, and one login per role (password `safecampus-demo`),
 listed in `var/demo-users.json`.
 
+After the world, `hazards.demo` adds a year of activity: spots and standard schedules for
+every school, inspections, and hazards in every state of the workflow (see its docstring).
+
 The world is written with bulk inserts so that 200 schools load in a few seconds and 2,000
 still load quickly. Paths are allocated here exactly as `orgs.services` would (fixed-width
 segments from `path_segment`, each parent's `last_child` set to its number of children).
 No audit entries are written: the seed is the initial state of the database, not a change
-that someone made. Running the command again on a loaded database changes nothing.
+that someone made. Running the command again on a loaded database changes nothing (a database
+seeded before the activity existed gets the activity, once).
 """
 
 import json
@@ -24,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from safecampus.accounts.models import RoleAssignment, User
+from safecampus.hazards import demo as hazards_demo
 from safecampus.orgs import demo_data
 from safecampus.orgs.choices import GROUP_ROLE_ORDER
 from safecampus.orgs.models import (
@@ -247,6 +252,9 @@ class Command(BaseCommand):
         if loaded:
             if not logins_file().exists():
                 write_logins_file()
+            if not hazards_demo.activity_loaded():
+                self._activity(seed, time.monotonic())
+                return
             self.stdout.write(_("The demo is already loaded: nothing was changed."))
             return
         started = time.monotonic()
@@ -265,4 +273,21 @@ class Command(BaseCommand):
                 % counts
             )
         )
+        self._activity(seed, started)
         self.stdout.write(_("Logins are listed in %(path)s.") % {"path": logins_file()})
+
+    def _activity(self, seed: int, started: float) -> None:
+        counts = hazards_demo.load_activity(seed=seed)
+        if not counts:
+            return
+        counts["seconds"] = time.monotonic() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "A year of activity loaded (%(seconds).1f s in all): %(spots)d spots, "
+                    "%(schedules)d schedules, %(inspections)d inspections, %(hazards)d hazards, "
+                    "%(transitions)d workflow moves."
+                )
+                % counts
+            )
+        )
