@@ -9,16 +9,23 @@ The table is deliberately typed out rather than derived from `roles.PERMISSIONS`
 role table in code drifts from what was agreed, this test fails.
 """
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from safecampus.accounts.models import User
 from safecampus.accounts.roles import Role
 from safecampus.config.api_urls import router
 from safecampus.core.models import AuditEntry
 from safecampus.core.scoping import scope_path_field
+from safecampus.hazards import services as hazard_services
+from safecampus.hazards.calendar import calendar_for
+from safecampus.hazards.models import Schedule, Spot
 from safecampus.orgs.models import School
 from tests import factories as f
 from tests.api_helpers import Records, api, api_setup, ids  # noqa: F401
+from tests.hazards.helpers import checklist
 
 # Where each role is placed in the `world` fixture.
 PLACEMENT = {
@@ -40,7 +47,9 @@ PLACEMENT = {
 #   r   reads it; editing answers 403
 #   -   does not see it: not in the list, detail 404, edit 404
 #   x   the resource is refused outright: list, detail and edit answer 403
-# The audit trail is read-only: any edit answers 405.
+# The audit trail and inspections (a signed record) are read-only: any edit answers 405.
+# The checks due are a derived list without records of their own: only the list is tested,
+# each row keyed by its schedule.
 # Outside its scope (school B1) every role sees nothing: not listed, detail 404, edit 404,
 # except where the resource is refused outright (x: 403) or read-only (audit: 405).
 TABLE = """
@@ -52,6 +61,12 @@ people             rw       r             rw           r         rw             
 leadership-groups  rw       r             rw           r         rw               rw        rw             -       -     r                  r
 users              rw       x             x            x         x                x         x              x       x     x                  x
 audit              r        r             r            -         r                r         r              -       -     -                  -
+hazards            rw       r             rw           r         r                rw        rw             r       r     r                  r
+inspections        r        r             r            r         r                r         r              r       r     r                  r
+spots              rw       r             rw           r         r                rw        rw             r       r     r                  r
+checklist-templates rw      r             rw           r         r                r         r              r       r     r                  r
+schedules          rw       r             rw           r         r                rw        rw             r       r     -                  r
+due-inspections    r        r             r            r         r                r         r              r       r     -                  r
 """
 
 
@@ -73,7 +88,81 @@ EDITS = {
     "leadership-groups": {"purpose": "统筹全校安全工作"},
     "users": {"first_name": "改"},
     "audit": {"comment": "tampered"},
+    "hazards": {"description": "灭火器已过期两个月"},
+    "inspections": {"note": "tampered"},
+    "spots": {"area": "教学区"},
+    "checklist-templates": {"description": "每周一次"},
+    "schedules": {"title": "每周重点部位检查（修订）"},
 }
+READ_ONLY = {"audit", "inspections"}
+LIST_ONLY = {"due-inspections"}
+# Rows of a derived list have no id of their own: they are known by the record they stem from.
+ROW_KEY = {"due-inspections": "schedule"}
+
+
+def a_school_day(node) -> datetime.date:
+    """A school day near today, on which a weekly schedule has a current period."""
+    today = timezone.localdate()
+    return calendar_for(node).school_days(today, today + datetime.timedelta(days=90))[0]
+
+
+class HazardRecords:
+    """One record of every hazard resource at a school, named by the resource's route."""
+
+    def __init__(self, node, tag: str, inspector):
+        self.spot = Spot.objects.create(org=node, name=f"点位{tag}")
+        version = checklist(org=node)
+        self.template = version.template
+        self.schedule = Schedule.objects.create(
+            org=node,
+            title=f"每周检查{tag}",
+            template=self.template,
+            rhythm="weekly",
+            starts_on=a_school_day(node) - datetime.timedelta(days=7),
+        )
+        self.inspection = hazard_services.inspection_submit(
+            school=node,
+            by=inspector,
+            checklist=version,
+            signed_name="王",
+            answers=[{"item": i, "answer": "normal"} for i in version.items.all()],
+        )
+        self.hazard = hazard_services.hazard_report(
+            school=node, by=None, description=f"灭火器过期{tag}", category="fire"
+        )
+
+    def target(self, route: str):
+        return {
+            "hazards": self.hazard,
+            "inspections": self.inspection,
+            "spots": self.spot,
+            "checklist-templates": self.template,
+            "schedules": self.schedule,
+            "due-inspections": self.schedule,
+        }[route]
+
+
+HAZARD_RESOURCES = {
+    "hazards",
+    "inspections",
+    "spots",
+    "checklist-templates",
+    "schedules",
+    "due-inspections",
+}
+
+
+def make_target(node, tag: str, resource: str):
+    records = Records(node, tag)
+    if resource in HAZARD_RESOURCES:
+        return HazardRecords(node, tag, records.user).target(resource)
+    return records.target(resource)
+
+
+def list_params(resource: str, world) -> dict:
+    if resource in LIST_ONLY:
+        return {"date": str(a_school_day(world.school_a1))}
+    return {}
 
 
 def test_table_covers_every_role_and_route():
@@ -98,19 +187,23 @@ def make_user(world, role):
 @pytest.mark.parametrize("role", [r.value for r in Role])
 @pytest.mark.parametrize("resource", RESOURCES)
 def test_matrix(world, resource, role):
-    inside = Records(world.school_a1, "a").target(resource)
-    outside = Records(world.school_b1, "b").target(resource)
+    inside = make_target(world.school_a1, "a", resource)
+    outside = make_target(world.school_b1, "b", resource)
     client = api(make_user(world, role))
     cell = EXPECTED[resource, role]
     url = f"/api/v1/{resource}/"
 
-    listing = client.get(url, {"page_size": 500})
+    listing = client.get(url, {"page_size": 500, **list_params(resource, world)})
     if cell == "x":
         assert listing.status_code == 403
     else:
-        listed = ids(listing)
+        assert listing.status_code == 200, listing.content
+        key = ROW_KEY.get(resource, "id")
+        listed = {row[key] for row in listing.json()["results"]}
         assert (inside.pk in listed) == (cell in {"r", "rw"})
         assert outside.pk not in listed
+    if resource in LIST_ONLY:
+        return
 
     detail = {"rw": 200, "r": 200, "-": 404, "x": 403}[cell]
     assert client.get(f"{url}{inside.pk}/").status_code == detail
@@ -120,7 +213,7 @@ def test_matrix(world, resource, role):
         (inside, {"rw": 200, "r": 403, "-": 404, "x": 403}[cell]),
         (outside, 403 if cell == "x" else 404),
     ):
-        if resource == "audit":
+        if resource in READ_ONLY:
             expected = 405
         before = AuditEntry.objects.count()
         answer = client.patch(
@@ -138,21 +231,22 @@ def county_of(model, pk) -> str:
 @pytest.mark.parametrize("role", [Role.SYSADMIN, Role.BUREAU_STAFF, Role.TOWNSHIP_OFFICER])
 def test_outsider_walks_every_list_route_and_sees_nothing_of_county_a(world, role):
     """An official of the other county, on every list the router knows, filtered or not."""
-    Records(world.school_a1, "a")
-    Records(world.school_a2, "a2")
-    Records(world.school_b1, "b")
+    for node, tag in ((world.school_a1, "a"), (world.school_a2, "a2"), (world.school_b1, "b")):
+        HazardRecords(node, tag, Records(node, tag).user)
     node = world.county_b if role != Role.TOWNSHIP_OFFICER else world.town_b
     client = api(f.user_with_role(role, node))
     seen_any = False
     for prefix, viewset, _basename in router.registry:
         model = viewset.queryset.model
         for params in ({}, {"within": world.county_a.pk}, {"search": "冯记沟"}):
-            response = client.get(f"/api/v1/{prefix}/", {**params, "page_size": 500})
+            response = client.get(
+                f"/api/v1/{prefix}/", {**params, **list_params(prefix, world), "page_size": 500}
+            )
             if response.status_code == 403:  # refused outright: nothing to leak either
                 continue
             for row in response.json()["results"]:
                 seen_any = True
-                path = county_of(model, row["id"])
+                path = county_of(model, row[ROW_KEY.get(prefix, "id")])
                 assert not path.startswith(world.county_a.path), (prefix, params, row)
             if "within" in params:
                 assert response.json()["count"] == 0, prefix

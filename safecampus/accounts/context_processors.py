@@ -5,4 +5,6 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_items": menu_for(user)}
+    from safecampus.notify.views import unread_count
+
+    return {"nav_items": menu_for(user), "unread_notifications": unread_count(user)}

@@ -41,9 +41,10 @@ ATTACHMENT = "attachment"
 SPOT, CHECKLIST, SCHEDULE, CALENDAR, INSPECTION, HAZARD, POLICY = (
     "spot", "checklist", "schedule", "calendar", "inspection", "hazard", "policy",
 )
+CHANNEL = "channel"  # notification channels (WeCom / DingTalk / mail) and their deliveries
 RECORD_TYPES = (
     ORG, DEPARTMENT, PERSON, GROUP, USER, AUDIT, ATTACHMENT,
-    SPOT, CHECKLIST, SCHEDULE, CALENDAR, INSPECTION, HAZARD, POLICY,
+    SPOT, CHECKLIST, SCHEDULE, CALENDAR, INSPECTION, HAZARD, POLICY, CHANNEL,
 )
 
 # Hazards and inspections: who reads, who records, who manages. Workflow moves on a hazard
@@ -68,9 +69,9 @@ _ORG_READ = {ORG: READ, DEPARTMENT: READ, PERSON: READ, GROUP: READ}
 _ORG_WRITE = {ORG: WRITE, DEPARTMENT: WRITE, PERSON: WRITE, GROUP: WRITE}
 
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
-    Role.SYSADMIN: {**_ORG_WRITE, USER: WRITE, AUDIT: READ, **_BUREAU_HAZARDS},
-    Role.BUREAU_LEADER: {**_ORG_READ, AUDIT: READ, **_READ_HAZARDS},
-    Role.BUREAU_STAFF: {**_ORG_WRITE, AUDIT: READ, **_BUREAU_HAZARDS},
+    Role.SYSADMIN: {**_ORG_WRITE, USER: WRITE, AUDIT: READ, CHANNEL: WRITE, **_BUREAU_HAZARDS},
+    Role.BUREAU_LEADER: {**_ORG_READ, AUDIT: READ, CHANNEL: READ, **_READ_HAZARDS},
+    Role.BUREAU_STAFF: {**_ORG_WRITE, AUDIT: READ, CHANNEL: WRITE, **_BUREAU_HAZARDS},
     Role.INSPECTOR: {**_ORG_READ, **_FIELD_HAZARDS},
     Role.TOWNSHIP_OFFICER: {
         ORG: READ, DEPARTMENT: WRITE, PERSON: WRITE, GROUP: WRITE, AUDIT: READ, **_FIELD_HAZARDS,
@@ -120,3 +121,4 @@ def allows(role: str, record_type: str, action: str, department_kind: str | None
     if role == Role.DEPARTMENT_LIAISON:
         return record_type in DEPARTMENT_RECORD_TYPES.get(department_kind or "", frozenset())
     return True
+

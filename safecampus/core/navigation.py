@@ -42,6 +42,12 @@ def menu_for(user) -> list[dict]:
         items.append({"label": _("Audit trail"), "url": reverse("audit:list"), "key": "audit"})
     if can_anywhere(user, "view", User):
         items.append({"label": _("Users"), "url": reverse("accounts:users"), "key": "users"})
+    from safecampus.notify.models import Delivery
+
+    if can_anywhere(user, "view", Delivery):
+        items.append(
+            {"label": _("Deliveries"), "url": reverse("notify:deliveries"), "key": "deliveries"}
+        )
     return items
 
 

@@ -6,3 +6,19 @@ class HazardsConfig(AppConfig):
     name = "safecampus.hazards"
     label = "hazards"
     verbose_name = _("Hazards and inspections")
+
+    def ready(self) -> None:
+        from safecampus.notify import digest
+
+        digest.OPEN_ITEM_PROVIDERS.append(digest_lines)
+
+
+def digest_lines(user) -> list[str]:
+    """The daily digest repeats the home page's to-dos: what still waits for this person."""
+    from safecampus.hazards import ledger
+
+    return [
+        f"{item['label']}：{item['count']}"
+        for item in (*ledger.due_inspection_items(user), *ledger.todo_items(user))
+        if item.get("count")
+    ]

@@ -143,7 +143,15 @@ def hazard_report(
     create_record(instance=hazard, by=by)
     for upload in photos:
         attach_photo(upload=upload, to=hazard, kind="before", by=by)
+    _events().hazard_reported(hazard)
     return hazard
+
+
+def _events():
+    """The notification side of each write (imported late: notify depends on hazards)."""
+    from safecampus.notify import hazard_events
+
+    return hazard_events
 
 
 # ------------------------------------------------------------------------------- workflow
@@ -325,6 +333,7 @@ def hazard_move(
         comment=comment,
         changes=diff(before, snapshot(hazard)),
     )
+    _events().hazard_moved(hazard, action, by, comment)
     return hazard
 
 
