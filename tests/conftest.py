@@ -6,6 +6,8 @@ import pytest
 from safecampus.orgs.choices import NodeKind, SchoolKind
 from tests import factories as f
 
+pytest_plugins = ["tests.browser_support"]
+
 
 @dataclass
 class World:

@@ -1,4 +1,8 @@
-"""Real Chromium (Debian's package) driven by Playwright against Django's live server."""
+"""Real Chromium (Debian's package) driven by Playwright against Django's live server.
+
+A plugin loaded once from tests/conftest.py: one Playwright per test process, whatever
+directory the browser tests live in.
+"""
 
 import os
 import shutil
@@ -22,7 +26,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "tests/browser" in str(item.fspath):
+        if "/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
 
 
