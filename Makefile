@@ -44,8 +44,10 @@ demo: install assets
 	DEBUG=1 $(BIN)/safecampus seed-demo --schools $(DEMO_SCHOOLS)
 	$(BIN)/safecampus collectstatic --noinput -v 0
 	@$(BIN)/safecampus demo-logins --url http://127.0.0.1:$(PORT)
-	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops)"
-	DEBUG=1 $(BIN)/gunicorn safecampus.config.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile - --log-level warning
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C stops; periodic jobs log to var/periodic.log)"
+	@DEBUG=1 SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/safecampus run-periodic >var/periodic.log 2>&1 & periodic=$$!; \
+	trap 'kill $$periodic 2>/dev/null' EXIT INT TERM; \
+	DEBUG=1 SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/gunicorn safecampus.config.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile - --log-level warning
 
 lint: install
 	$(BIN)/ruff check safecampus tests
