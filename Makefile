@@ -24,7 +24,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-assets: node_modules/.package-lock.json
+# Only the files the pages load are served: build/vendor/<package>/<file>.
+build/vendor/.done: node_modules/.package-lock.json
+	mkdir -p build/vendor/echarts
+	cp node_modules/echarts/dist/echarts.min.js build/vendor/echarts/
+	touch $@
+
+assets: build/vendor/.done
 
 # Browser tests need Debian's Chromium and CJK fonts (screenshots and PDFs show boxes without them).
 system-deps:

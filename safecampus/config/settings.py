@@ -153,9 +153,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start otherwise
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
-_node_modules = BASE_DIR / "node_modules"
-if (_node_modules / "echarts").exists():
-    STATICFILES_DIRS.append(("vendor/echarts", _node_modules / "echarts" / "dist"))
+# Front-end libraries installed from the npm registry by `make assets`, which copies only the
+# files pages load into build/vendor (the whole packages would be ~90 MB of static files).
+_vendor = BASE_DIR / "build" / "vendor"
+if _vendor.exists():
+    STATICFILES_DIRS.append(("vendor", _vendor))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
