@@ -599,3 +599,96 @@ class HazardEscalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hazard} {self.get_step_display()}"
+
+
+class WeeklyReview(ScopedModel):
+    """A school's weekly analysis (周研判): the week's figures as generated when it was held,
+    who attended, what was decided, and the signature."""
+
+    week_start = models.DateField(_("week starting"))
+    summary = models.JSONField(_("figures of the week"), default=dict)
+    attendees = models.TextField(_("attendees"), blank=True)
+    analysis = models.TextField(_("analysis"), blank=True)
+    signed_name = models.CharField(_("signed by"), max_length=50)
+    signed_at = models.DateTimeField(_("signed at"))
+    created_by = models.ForeignKey(
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    record_type = "hazard"
+
+    class Meta:
+        verbose_name = _("weekly analysis")
+        verbose_name_plural = _("weekly analyses")
+        ordering = ["-week_start", "org_path"]
+        indexes = path_index("weeklyreview")
+        constraints = [
+            models.UniqueConstraint(fields=["org", "week_start"], name="weekly_review_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.week_start:%Y-%m-%d}"
+
+
+class FollowUpTask(models.Model):
+    """A decision of a weekly analysis that somebody must carry out by a date."""
+
+    review = models.ForeignKey(
+        WeeklyReview,
+        on_delete=models.CASCADE,
+        related_name="tasks",
+        verbose_name=_("weekly analysis"),
+    )
+    text = models.CharField(_("task"), max_length=300)
+    owner = models.ForeignKey(
+        "orgs.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    record_type = "hazard"
+    scope_path_field = "review__org_path"
+
+    class Meta:
+        verbose_name = _("follow-up task")
+        verbose_name_plural = _("follow-up tasks")
+        ordering = ["review", "due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Visit(ScopedModel):
+    """A responsible inspector's visit to an assigned school (联县包校, VISIT-MONTHLY)."""
+
+    inspector = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("inspector")
+    )
+    visited_on = models.DateField(_("visited on"), db_index=True)
+    findings = models.TextField(_("findings"), blank=True)
+    follow_up = models.TextField(_("follow-up"), blank=True)
+
+    record_type = "inspection"
+
+    class Meta:
+        verbose_name = _("inspector visit")
+        verbose_name_plural = _("inspector visits")
+        ordering = ["-visited_on", "-id"]
+        indexes = [
+            *path_index("visit"),
+            models.Index(fields=["inspector", "visited_on"], name="visit_inspector_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.visited_on:%Y-%m-%d}"
