@@ -136,3 +136,21 @@ def _hazard_actions(user) -> list[dict]:
 
 TODO_PROVIDERS.append(_hazard_todos)
 ACTION_PROVIDERS.append(_hazard_actions)
+
+
+def _review_actions(user) -> list[dict]:
+    """School managers hold the weekly analysis (周研判) of their school."""
+    from safecampus.accounts.roles import Role
+
+    return [
+        {
+            "label": _("Weekly analysis"),
+            "url": reverse("hazard_review:weekly", args=[a.org_id]),
+            "primary": False,
+        }
+        for a in assignments(user)
+        if a.role in (Role.PRINCIPAL, Role.SAFETY_OFFICER) and a.org.kind == "school"
+    ][:1]
+
+
+ACTION_PROVIDERS.append(_review_actions)

@@ -72,4 +72,24 @@ def _hazard_menu(user) -> list[dict]:
     return items
 
 
+def _review_menu(user) -> list[dict]:
+    from safecampus.accounts.roles import REGIONAL_ROLES
+    from safecampus.hazards.dashboard_views import menu_items
+
+    items = menu_items(user)
+    if any(a.role in REGIONAL_ROLES for a in assignments(user)):
+        items.append(
+            {
+                "label": _("Monthly dispatch"),
+                "url": reverse("hazard_review:dispatch"),
+                "key": "dispatch",
+            }
+        )
+        items.append(
+            {"label": _("Visits"), "url": reverse("hazard_review:visits"), "key": "visits"}
+        )
+    return items
+
+
 MENU_PROVIDERS.append(_hazard_menu)
+MENU_PROVIDERS.append(_review_menu)

@@ -564,7 +564,10 @@ def _hazard_context(request, hazard, bound: dict | None = None) -> dict:
         HazardTransition.objects.filter(hazard=hazard).select_related("by").order_by("at", "id")
     )
     photos = list(photos_of(hazard))
+    from safecampus.hazards.document_views import document_context
+
     return {
+        **document_context(user, hazard),
         "nav_active": "ledger",
         "hazard": hazard,
         "colour": GRADE_COLOUR.get(hazard.grade, ""),

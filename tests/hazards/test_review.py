@@ -122,3 +122,41 @@ def test_visits_monthly_done_or_missing(world):
         review.visit_record(
             school=world.school_b1, by=inspector, visited_on=timezone.localdate(), findings=""
         )
+
+
+@pytest.mark.django_db
+def test_review_pages_render_in_scope_and_404_outside(client, world, setup):
+    from django.urls import reverse
+
+    officer, _spot = setup
+    client.force_login(officer)
+    page = client.get(reverse("hazard_review:weekly", args=[world.school_a1.pk]))
+    assert page.status_code == 200 and "冯记沟中心小学" in page.content.decode()
+    assert client.get(reverse("hazard_review:weekly", args=[world.school_b1.pk])).status_code == 404
+    response = client.post(
+        reverse("hazard_review:weekly", args=[world.school_a1.pk]),
+        {"attendees": "校长", "analysis": "本周无新增重大隐患", "signed_name": "杨志国"},
+    )
+    assert response.status_code == 302
+    assert world.school_a1.pk in set(review.WeeklyReview.objects.values_list("org_id", flat=True))
+    bureau = f.user_with_role("bureau_staff", world.county_a)
+    client.force_login(bureau)
+    html = client.get(reverse("hazard_review:dispatch")).content.decode()
+    assert "冯记沟乡" in html and "同心县" not in html
+    export = client.get(reverse("hazard_review:dispatch"), {"export": "xlsx"})
+    assert export.status_code == 200
+    assert (
+        client.get(reverse("hazard_review:dispatch_node", args=[world.county_b.pk])).status_code
+        == 404
+    )
+    assert client.get(reverse("hazard_review:visits")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_teacher_cannot_open_the_weekly_analysis_form(client, world, setup):
+    from django.urls import reverse
+
+    client.force_login(f.user_with_role("teacher", world.school_a1))
+    url = reverse("hazard_review:weekly", args=[world.school_a1.pk])
+    assert client.get(url).status_code == 200
+    assert client.get(url + "?record=1").status_code == 403
