@@ -8,9 +8,12 @@ class HazardsConfig(AppConfig):
     verbose_name = _("Hazards and inspections")
 
     def ready(self) -> None:
+        from safecampus.core.home import TODO_PROVIDERS
+        from safecampus.hazards import followup
         from safecampus.notify import digest
 
         digest.OPEN_ITEM_PROVIDERS.append(digest_lines)
+        TODO_PROVIDERS.append(followup.todo_items)
 
 
 def digest_lines(user) -> list[str]:

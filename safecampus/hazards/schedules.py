@@ -97,8 +97,18 @@ def _clip(schedule, period):
     return period
 
 
+def _adhoc_period(schedule):
+    """An ad-hoc schedule with an end (a sweep) is one period: [starts_on, ends_on]."""
+    if schedule.rhythm == Rhythm.AD_HOC and schedule.ends_on:
+        return (schedule.starts_on, schedule.ends_on)
+    return None
+
+
 def period_for(schedule, day: datetime.date, calendar: Calendar):
     """The schedule's period that contains `day`, as (first day, last day), or None."""
+    if schedule.rhythm == Rhythm.AD_HOC:
+        period = _adhoc_period(schedule)
+        return period if period and period[0] <= day <= period[1] else None
     return _clip(schedule, _raw_period(schedule.rhythm, day, calendar))
 
 
@@ -136,6 +146,9 @@ def _raw_periods(rhythm: str, start: datetime.date, end: datetime.date, cal: Cal
 
 def periods_between(schedule, start: datetime.date, end: datetime.date, calendar: Calendar):
     """The schedule's periods whose first day lies in [start, end]."""
+    if schedule.rhythm == Rhythm.AD_HOC:
+        period = _adhoc_period(schedule)
+        return [period] if period and start <= period[0] <= end else []
     return [
         p
         for p in _raw_periods(schedule.rhythm, start, end, calendar)
@@ -166,7 +179,7 @@ def due_inspections(*, user, day: datetime.date) -> list[DueInspection]:
         Schedule.objects.for_user(user)
         .filter(is_active=True, starts_on__lte=day)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=window))
-        .exclude(rhythm=Rhythm.AD_HOC)
+        .exclude(rhythm=Rhythm.AD_HOC, ends_on__isnull=True)
         .select_related("org", "template")
     )
     if not schedules:

@@ -167,11 +167,6 @@ def test_a_sweep_makes_an_adhoc_schedule_at_every_school_under_the_node(world, p
     assert Schedule.objects.count() == 2
 
 
-@pytest.mark.xfail(
-    reason="needs schedules.py to treat an ad-hoc schedule with ends_on as one period "
-    "(reported to the lead)",
-    strict=False,
-)
 def test_a_sweep_is_a_due_check_at_each_school(world, people):
     version = checklist()
     due_by = timezone.localdate() + datetime.timedelta(days=10)
