@@ -121,4 +121,3 @@ def allows(role: str, record_type: str, action: str, department_kind: str | None
     if role == Role.DEPARTMENT_LIAISON:
         return record_type in DEPARTMENT_RECORD_TYPES.get(department_kind or "", frozenset())
     return True
-

@@ -38,7 +38,9 @@ def reencode(upload) -> tuple[bytes, int, int]:
             raise ValidationError(_("The photo has too many pixels."), code="too_large")
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise ValidationError(_("This file is not a photo (JPEG, PNG or WebP)."), code="not_image") from None
+        raise ValidationError(
+            _("This file is not a photo (JPEG, PNG or WebP)."), code="not_image"
+        ) from None
     image = ImageOps.exif_transpose(image)
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     if image.mode not in ("RGB", "L"):

@@ -151,7 +151,11 @@ class Attachment(ScopedModel):
     height = models.PositiveIntegerField(_("height"), default=0)
     size = models.PositiveIntegerField(_("size in bytes"), default=0)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("uploaded by"),
     )
 
@@ -162,7 +166,9 @@ class Attachment(ScopedModel):
         verbose_name_plural = _("attachments")
         ordering = ["created_at", "id"]
         indexes = [
-            models.Index(fields=["content_type", "object_id", "kind"], name="attachment_record_idx"),
+            models.Index(
+                fields=["content_type", "object_id", "kind"], name="attachment_record_idx"
+            ),
             *path_index("attachment"),
         ]
 
