@@ -62,5 +62,17 @@ def _english_off(settings):
     settings.LANGUAGE_CODE = "zh-hans"
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(settings, request):
+    """Each test gets an empty cache of its own: rate limits and throttles counted in one test
+    (or in a parallel worker sharing the file cache) never leak into another."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": request.node.nodeid,
+        }
+    }
+
+
 def pytest_configure(config):
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
