@@ -188,6 +188,10 @@ class LedgerFilterForm(ScopedFilterForm):
     )
     date_to = forms.DateField(required=False, label=gettext_lazy("Found until"), widget=DATE_WIDGET)
     todo = forms.ChoiceField(required=False, widget=forms.HiddenInput)
+    # Drill-down links from the dashboard: open hazards only, closed within a period.
+    open = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    closed_from = forms.DateField(required=False, widget=forms.HiddenInput)
+    closed_to = forms.DateField(required=False, widget=forms.HiddenInput)
 
     field_order = ["status", "grade", "category", "overdue", "node", "date_from", "date_to", "q"]
 
@@ -228,6 +232,12 @@ def filter_ledger(qs, data: dict, user, today: datetime.date | None = None):
         qs = qs.filter(found_at__gte=_day_start(data["date_from"]))
     if data.get("date_to"):
         qs = qs.filter(found_at__lt=_day_start(data["date_to"] + datetime.timedelta(days=1)))
+    if data.get("open"):
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    if data.get("closed_from"):
+        qs = qs.filter(closed_at__gte=_day_start(data["closed_from"]))
+    if data.get("closed_to"):
+        qs = qs.filter(closed_at__lt=_day_start(data["closed_to"] + datetime.timedelta(days=1)))
     if data.get("q"):
         q = data["q"].strip()
         qs = qs.filter(

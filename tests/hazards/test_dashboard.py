@@ -256,3 +256,22 @@ def test_menu_items(world, people):
     items = menu_items(people["bureau"])
     assert [i["key"] for i in items] == ["dashboard"]
     assert items[0]["url"] == reverse("hazard_dashboard:home")
+
+
+@pytest.mark.django_db
+def test_ledger_understands_the_dashboards_open_and_closed_filters(client, world):
+    """A dashboard count and the ledger rows behind it agree: open only, closed in a period."""
+    from safecampus.hazards import services
+
+    officer = f.user_with_role("safety_officer", world.school_a1)
+    first = services.hazard_report(
+        school=world.school_a1, by=officer, description="甲", category="fire"
+    )
+    services.hazard_report(school=world.school_a1, by=officer, description="乙", category="fire")
+    today = timezone.localdate()
+    Hazard.objects.filter(pk=first.pk).update(status="closed", closed_at=timezone.now())
+    client.force_login(f.user_with_role("bureau_staff", world.county_a))
+    url = reverse("hazards:ledger")
+    assert client.get(url, {"open": "1"}).context["page_obj"].paginator.count == 1
+    closed = client.get(url, {"closed_from": today.isoformat(), "closed_to": today.isoformat()})
+    assert [h.pk for h in closed.context["page_obj"].object_list] == [first.pk]
