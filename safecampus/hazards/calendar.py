@@ -24,6 +24,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from safecampus.orgs.models import ancestor_paths
+
 D = datetime.date
 ONE_DAY = datetime.timedelta(days=1)
 
@@ -255,8 +257,8 @@ def default_calendar(around: datetime.date | None = None) -> Calendar:
 
 
 def _ancestor_paths(path: str) -> list[str]:
-    parts = path.split(".")
-    return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+    """Nearest first: a county's own calendar wins over its city's."""
+    return ancestor_paths(path)[::-1]
 
 
 def _from_rows(rows, source, default: Calendar) -> Calendar:

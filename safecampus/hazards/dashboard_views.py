@@ -17,7 +17,7 @@ from safecampus.hazards.choices import GRADE_COLOUR, Grade
 from safecampus.hazards.models import Hazard
 from safecampus.orgs import selectors
 from safecampus.orgs.choices import NodeKind
-from safecampus.orgs.models import OrgNode
+from safecampus.orgs.models import OrgNode, ancestor_paths
 
 NAV_KEY = "dashboard"
 
@@ -51,8 +51,7 @@ def home(request):
 
 def _breadcrumbs(user, node: OrgNode) -> list[dict]:
     """Ancestors as text, those the user sees as links to their dashboards (one query)."""
-    parts = node.path.split(".")
-    paths = [".".join(parts[:i]) for i in range(1, len(parts))]
+    paths = ancestor_paths(node.path, include_self=False)
     visible = set(selectors.visible_nodes(user).filter(path__in=paths).values_list("pk", flat=True))
     return [
         {

@@ -11,7 +11,7 @@ from safecampus.hazards.models import Spot
 from safecampus.orgs import selectors
 from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.forms import ScopedFilterForm, node_field, preselect_single_node
-from safecampus.orgs.models import Person
+from safecampus.orgs.models import Person, ancestor_paths
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PHOTO_ATTRS = {"accept": "image/*", "capture": "environment"}
@@ -175,8 +175,7 @@ class ConfirmForm(MoveForm):
 
         super().__init__(*args, **kwargs)
         hazard = self.hazard
-        parts = hazard.org_path.split(".")
-        paths = [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+        paths = ancestor_paths(hazard.org_path)
         people = (
             Person.objects.for_user(self.user)
             .filter(Q(org_path__in=paths))

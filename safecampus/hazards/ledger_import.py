@@ -39,7 +39,7 @@ from safecampus.orgs.imports import (
     _style_header,
     error_workbook,
 )
-from safecampus.orgs.models import Person
+from safecampus.orgs.models import Person, ancestor_paths
 
 SHEET = "隐患台账"
 COLUMNS = [
@@ -199,10 +199,10 @@ class LedgerImporter:
     def _person(self, school, name):
         key = (school.pk, name)
         if key not in self.people_cache:
-            ancestors = school.path.split(".")
-            paths = [".".join(ancestors[:i]) for i in range(len(ancestors), 0, -1)]
+            paths = ancestor_paths(school.path)[::-1]  # the school's own people first
             candidates = {
-                p.org_path: p for p in Person.objects.filter(name=name, org_path__in=paths)
+                p.org_path: p
+                for p in Person.objects.for_user(self.user).filter(name=name, org_path__in=paths)
             }
             self.people_cache[key] = next((candidates[p] for p in paths if p in candidates), None)
         return self.people_cache[key]

@@ -64,7 +64,9 @@ class TemplateQuerySet(ScopedQuerySet):
             return self.filter(is_active=True)
         if not prefixes:
             return self.none()
-        ancestors = {p[:i] for p in prefixes for i in range(4, len(p) + 1, 5)}
+        from safecampus.orgs.models import ancestor_paths
+
+        ancestors = {a for p in prefixes for a in ancestor_paths(p)}
         return self.filter(is_active=True).filter(
             Q(org__isnull=True) | Q(org_path__in=ancestors) | path_q("org_path", prefixes)
         )

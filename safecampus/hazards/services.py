@@ -39,7 +39,7 @@ from safecampus.hazards.models import (
 )
 from safecampus.hazards.workflow import MOVES, Move
 from safecampus.orgs.choices import NodeKind
-from safecampus.orgs.models import OrgNode
+from safecampus.orgs.models import OrgNode, ancestor_paths
 
 # ------------------------------------------------------------------------------ numbering
 
@@ -69,8 +69,7 @@ def next_number(school: OrgNode, year: int) -> str:
 
 def policy_for(node: OrgNode) -> DeadlinePolicy:
     """The deadline policy of the nearest node at or above `node`; the defaults otherwise."""
-    parts = node.path.split(".")
-    paths = [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+    paths = ancestor_paths(node.path)[::-1]  # nearest first
     policies = {p.org_path: p for p in DeadlinePolicy.objects.filter(org_path__in=paths)}
     for path in paths:
         if path in policies:

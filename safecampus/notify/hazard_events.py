@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from safecampus.accounts.models import RoleAssignment
 from safecampus.accounts.roles import Role
 from safecampus.notify.choices import Severity
-from safecampus.notify.services import ancestor_paths, notify
+from safecampus.notify.services import notify
+from safecampus.orgs.models import ancestor_paths
 
 SCHOOL_MANAGERS = (Role.PRINCIPAL, Role.SAFETY_OFFICER)
 HIGHER_LEVELS = (Role.TOWNSHIP_OFFICER, Role.BUREAU_STAFF)

@@ -30,6 +30,7 @@ from safecampus.notify.choices import (
     Severity,
 )
 from safecampus.notify.models import Channel, Delivery, Notification
+from safecampus.orgs.models import ancestor_paths
 
 logger = logging.getLogger(__name__)
 
@@ -111,11 +112,6 @@ def _org_of(record):
         return None
     org = getattr(record, "org", None)
     return org if getattr(org, "pk", None) else None
-
-
-def ancestor_paths(path: str) -> list[str]:
-    parts = path.split(".") if path else []
-    return [".".join(parts[: i + 1]) for i in range(len(parts))]
 
 
 def channels_for(org, severity: str) -> list[Channel]:

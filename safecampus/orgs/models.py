@@ -35,6 +35,13 @@ def path_segment(number: int) -> str:
     return out.rjust(SEGMENT_WIDTH, "0")
 
 
+def ancestor_paths(path: str, *, include_self: bool = True) -> list[str]:
+    """The paths from the root down to `path`: "inside whose subtree is this node"."""
+    parts = path.split(".") if path else []
+    stop = len(parts) if include_self else len(parts) - 1
+    return [".".join(parts[: i + 1]) for i in range(stop)]
+
+
 class OrgNode(models.Model):
     """A region (province … village) or a school: one node of the organisation tree."""
 
@@ -105,9 +112,9 @@ class OrgNode(models.Model):
 
     def ancestors(self):
         """Ancestors from the root down, in one query by their paths."""
-        parts = self.path.split(".")
-        paths = [".".join(parts[:i]) for i in range(1, len(parts))]
-        return OrgNode.objects.filter(path__in=paths).order_by("path")
+        return OrgNode.objects.filter(
+            path__in=ancestor_paths(self.path, include_self=False)
+        ).order_by("path")
 
     def descendants(self, *, include_self: bool = False):
         qs = OrgNode.objects.within(self.path)
