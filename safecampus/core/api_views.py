@@ -7,7 +7,6 @@ narrow by record type, user, date and action.
 import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -15,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from safecampus.core.api import ScopedReadOnlyViewSet
+from safecampus.core.dates import day_start
 from safecampus.core.models import AuditEntry
 from safecampus.orgs.filters import IdFilter, WithinFilter
 
@@ -27,10 +27,6 @@ def _content_type(label: str) -> ContentType | None:
         return ContentType.objects.get_by_natural_key(app_label, model)
     except ContentType.DoesNotExist:
         return None
-
-
-def _start_of(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 class AuditFilter(filters.FilterSet):
@@ -63,10 +59,10 @@ class AuditFilter(filters.FilterSet):
 
     # Bounds on the indexed timestamp itself, in the site's time zone, rather than `at__date`.
     def filter_since(self, qs, name, value):
-        return qs.filter(at__gte=_start_of(value))
+        return qs.filter(at__gte=day_start(value))
 
     def filter_until(self, qs, name, value):
-        return qs.filter(at__lt=_start_of(value + datetime.timedelta(days=1)))
+        return qs.filter(at__lt=day_start(value + datetime.timedelta(days=1)))
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)

@@ -8,12 +8,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from safecampus.accounts.access import can
 from safecampus.core.audit import history
+from safecampus.core.dates import day_start
 from safecampus.core.listing import ScopedListView
 from safecampus.core.models import AuditEntry
 from safecampus.orgs.forms import ScopedFilterForm
@@ -213,10 +213,6 @@ class AuditFilterForm(ScopedFilterForm):
         return data
 
 
-def _day_start(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
 class AuditListView(ScopedListView):
     model = AuditEntry
     template_name = "core/audit_list.html"
@@ -249,9 +245,9 @@ class AuditListView(ScopedListView):
         if data.get("action"):
             qs = qs.filter(action=data["action"])
         if data.get("date_from"):
-            qs = qs.filter(at__gte=_day_start(data["date_from"]))
+            qs = qs.filter(at__gte=day_start(data["date_from"]))
         if data.get("date_to"):
-            qs = qs.filter(at__lt=_day_start(data["date_to"] + datetime.timedelta(days=1)))
+            qs = qs.filter(at__lt=day_start(data["date_to"] + datetime.timedelta(days=1)))
         if data.get("node"):
             qs = qs.within(data["node"].path)
         if data.get("q"):

@@ -24,10 +24,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from safecampus.core.dates import ONE_DAY
 from safecampus.orgs.models import ancestor_paths
 
 D = datetime.date
-ONE_DAY = datetime.timedelta(days=1)
 
 
 @dataclass(frozen=True)

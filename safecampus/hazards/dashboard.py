@@ -22,6 +22,7 @@ from django.db.models.functions import Substr, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
+from safecampus.core.dates import add_months, day_start
 from safecampus.hazards import schedules
 from safecampus.hazards.choices import OPEN_STATUSES, Grade, Status
 from safecampus.hazards.ledger import overdue_q
@@ -38,16 +39,6 @@ SECONDS_PER_DAY = 86400
 
 def month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
-
-
-def add_months(day: datetime.date, n: int) -> datetime.date:
-    """The first of the month `n` months after (or before) `day`'s month."""
-    index = day.year * 12 + day.month - 1 + n
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def day_start(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def periods(today: datetime.date) -> dict:

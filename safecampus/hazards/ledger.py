@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from safecampus.accounts.access import assignments, can_anywhere
+from safecampus.core.dates import day_start
 from safecampus.core.listing import XLSX_TYPE
 from safecampus.hazards.choices import OPEN_STATUSES, Category, Grade, Status
 from safecampus.hazards.models import Hazard
@@ -212,10 +213,6 @@ class LedgerFilterForm(ScopedFilterForm):
         return data
 
 
-def _day_start(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
 def filter_ledger(qs, data: dict, user, today: datetime.date | None = None):
     today = today or timezone.localdate()
     if data.get("status"):
@@ -229,15 +226,15 @@ def filter_ledger(qs, data: dict, user, today: datetime.date | None = None):
     if data.get("node"):
         qs = qs.within(data["node"].path)
     if data.get("date_from"):
-        qs = qs.filter(found_at__gte=_day_start(data["date_from"]))
+        qs = qs.filter(found_at__gte=day_start(data["date_from"]))
     if data.get("date_to"):
-        qs = qs.filter(found_at__lt=_day_start(data["date_to"] + datetime.timedelta(days=1)))
+        qs = qs.filter(found_at__lt=day_start(data["date_to"] + datetime.timedelta(days=1)))
     if data.get("open"):
         qs = qs.filter(status__in=OPEN_STATUSES)
     if data.get("closed_from"):
-        qs = qs.filter(closed_at__gte=_day_start(data["closed_from"]))
+        qs = qs.filter(closed_at__gte=day_start(data["closed_from"]))
     if data.get("closed_to"):
-        qs = qs.filter(closed_at__lt=_day_start(data["closed_to"] + datetime.timedelta(days=1)))
+        qs = qs.filter(closed_at__lt=day_start(data["closed_to"] + datetime.timedelta(days=1)))
     if data.get("q"):
         q = data["q"].strip()
         qs = qs.filter(

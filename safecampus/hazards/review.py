@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from safecampus.accounts.access import can
 from safecampus.accounts.models import RoleAssignment
 from safecampus.accounts.roles import Role
+from safecampus.core.dates import day_range, month_of, week_of
 from safecampus.core.errors import NotAllowed
 from safecampus.core.services import create_record
 from safecampus.hazards.choices import OPEN_STATUSES, Grade, Status
@@ -25,28 +26,9 @@ from safecampus.hazards.models import FollowUpTask, Hazard, Visit, WeeklyReview
 from safecampus.orgs.models import OrgNode
 
 
-def week_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
-    start = day - datetime.timedelta(days=day.weekday())
-    return start, start + datetime.timedelta(days=6)
-
-
-def month_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
-    start = day.replace(day=1)
-    following = (start + datetime.timedelta(days=32)).replace(day=1)
-    return start, following - datetime.timedelta(days=1)
-
-
-def _bounds(start: datetime.date, end: datetime.date):
-    tz = timezone.get_current_timezone()
-    return (
-        datetime.datetime.combine(start, datetime.time.min, tzinfo=tz),
-        datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz),
-    )
-
-
 def period_figures(hazards, start: datetime.date, end: datetime.date, today: datetime.date) -> dict:
     """Found, closed, open by grade and overdue for a set of hazards: one aggregate query."""
-    since, until = _bounds(start, end)
+    since, until = day_range(start, end)
     open_q = Q(status__in=OPEN_STATUSES)
     figures = hazards.aggregate(
         found=Count("pk", filter=Q(found_at__gte=since, found_at__lt=until)),
@@ -64,7 +46,7 @@ def week_summary(school: OrgNode, week_start: datetime.date, *, user) -> dict:
     hazards = Hazard.objects.for_user(user).filter(org=school)
     start, end = week_start, week_start + datetime.timedelta(days=6)
     figures = period_figures(hazards, start, end, min(end, timezone.localdate()))
-    since, _until = _bounds(end - datetime.timedelta(days=89), end)
+    since, _until = day_range(end - datetime.timedelta(days=89), end)
     repeats = (
         hazards.filter(found_at__gte=since, spot__isnull=False)
         .values("spot__name")
@@ -139,7 +121,7 @@ def monthly_dispatch(*, user, node: OrgNode, month: datetime.date) -> dict:
     queries, grouped in the database by the child's path prefix."""
     start, end = month_of(month)
     today = min(end, timezone.localdate())
-    since, until = _bounds(start, end)
+    since, until = day_range(start, end)
     hazards = Hazard.objects.for_user(user).within(node.path)
     children = list(OrgNode.objects.for_user(user).filter(parent=node).order_by("path"))
     width = len(node.path) + 5  # the child's segment

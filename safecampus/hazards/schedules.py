@@ -29,7 +29,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safecampus.hazards.calendar import ONE_DAY, Calendar, calendars_for
+from safecampus.core.dates import ONE_DAY, day_start, month_of
+from safecampus.hazards.calendar import Calendar, calendars_for
 from safecampus.hazards.choices import Rhythm, SpotKind
 
 TERM_START_DAYS = 14
@@ -50,11 +51,6 @@ class DueInspection:
 # ------------------------------------------------------------------------------- periods
 
 
-def _month_end(day: datetime.date) -> datetime.date:
-    nxt = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return nxt - ONE_DAY
-
-
 def _has_school_day(cal: Calendar, start, end) -> bool:
     day = start
     while day <= end:
@@ -72,7 +68,7 @@ def _raw_period(rhythm: str, day: datetime.date, cal: Calendar):
         sunday = monday + 6 * ONE_DAY
         return (monday, sunday) if _has_school_day(cal, monday, sunday) else None
     if rhythm == Rhythm.MONTHLY:
-        first, last = day.replace(day=1), _month_end(day)
+        first, last = month_of(day)
         return (first, last) if _has_school_day(cal, first, last) else None
     if rhythm == Rhythm.TERM_START:
         term = cal.term_of(day)
@@ -126,9 +122,9 @@ def _raw_periods(rhythm: str, start: datetime.date, end: datetime.date, cal: Cal
             monday += 7 * ONE_DAY
         return out
     if rhythm == Rhythm.MONTHLY:
-        first = start if start.day == 1 else _month_end(start) + ONE_DAY
+        first = start if start.day == 1 else month_of(start)[1] + ONE_DAY
         while first <= end:
-            last = _month_end(first)
+            last = month_of(first)[1]
             if _has_school_day(cal, first, last):
                 out.append((first, last))
             first = last + ONE_DAY
@@ -154,10 +150,6 @@ def periods_between(schedule, start: datetime.date, end: datetime.date, calendar
         for p in _raw_periods(schedule.rhythm, start, end, calendar)
         if _clip(schedule, p) is not None
     ]
-
-
-def _day_start(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def _local_date(moment: datetime.datetime) -> datetime.date:
@@ -208,8 +200,8 @@ def due_inspections(*, user, day: datetime.date) -> list[DueInspection]:
             | Q(
                 schedule__isnull=True,
                 checklist__template_id__in=template_ids,
-                inspected_at__gte=_day_start(earliest),
-                inspected_at__lt=_day_start(day + ONE_DAY),
+                inspected_at__gte=day_start(earliest),
+                inspected_at__lt=day_start(day + ONE_DAY),
             )
         )
     )
@@ -363,8 +355,8 @@ def completion(
     extra: set[tuple] = set()
     loose = inspections.filter(
         schedule__isnull=True,
-        inspected_at__gte=_day_start(start),
-        inspected_at__lt=_day_start(last + ONE_DAY),
+        inspected_at__gte=day_start(start),
+        inspected_at__lt=day_start(last + ONE_DAY),
     ).values_list("org_id", "checklist__template_id", "inspected_at")
     for org_id, template_id, moment in loose:
         for sid, rhythm, starts_on, ends_on in by_school_template.get((org_id, template_id), ()):
