@@ -67,7 +67,7 @@ def rechecks_due(*, user, day: datetime.date | None = None) -> list[Hazard]:
 
 
 def may_recheck(user, hazard: Hazard) -> bool:
-    return bool(services.roles_for_move(user, hazard, MOVES["reopen"]))
+    return services.may_move(user, hazard, MOVES["reopen"])
 
 
 @transaction.atomic

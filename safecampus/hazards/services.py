@@ -160,17 +160,20 @@ def roles_for_move(user, hazard: Hazard, move: Move) -> list:
     """The user's assignments that let them make `move` on `hazard`."""
     if user is None or not user.is_authenticated:
         return []
-    found = []
-    for a in assignments(user):
-        inside = hazard.org_path == a.org_path or hazard.org_path.startswith(a.org_path + ".")
-        if not inside or a.role not in move.roles:
-            continue
-        if move.above_school and a.org_path == hazard.org_path:
-            continue
-        found.append(a)
-    if user.is_superuser and not found:
-        return ["superuser"]
-    return found
+    return [
+        a
+        for a in assignments(user)
+        if a.role in move.roles
+        and hazard.org.is_within_path(a.org_path)
+        and not (move.above_school and a.org_path == hazard.org_path)
+    ]
+
+
+def may_move(user, hazard: Hazard, move: Move) -> bool:
+    """Superusers may make every move; others need a role the move names, at or above the school."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_superuser or bool(roles_for_move(user, hazard, move))
 
 
 class Refusal:
@@ -193,7 +196,7 @@ def move_refusal(user, hazard: Hazard, action: str) -> Refusal | None:
             "action": move.label,
         }
         return Refusal(Refusal.STATE, message)
-    if not roles_for_move(user, hazard, move):
+    if not may_move(user, hazard, move):
         message = _("Your role does not allow “%(action)s” on this hazard.") % {
             "action": move.label
         }
@@ -290,8 +293,8 @@ def hazard_move(
         hazard.handler = target
         evidence["to"] = target.pk
     elif action == "take_over":
-        taker = roles_for_move(by, hazard, move)[0]
-        hazard.handler = taker.org if hasattr(taker, "org") else hazard.handler
+        takers = roles_for_move(by, hazard, move)
+        hazard.handler = takers[0].org if takers else hazard.org.parent
     elif action == "return":
         hazard.handler = None
     elif action == "reopen":
@@ -465,9 +468,7 @@ def escalate_overdue(
     """
     today = today or timezone.localdate()
     qs = queryset if queryset is not None else Hazard.objects.all()
-    candidates = qs.filter(
-        status__in=OPEN_STATUSES, deadline__lt=today - datetime.timedelta(days=0)
-    )
+    candidates = qs.filter(status__in=OPEN_STATUSES, deadline__lt=today)
     done = set(
         HazardEscalation.objects.filter(hazard__in=candidates).values_list(
             "hazard_id", "step", "deadline"
