@@ -49,6 +49,66 @@ def fill(route: str, value) -> str:
     return "/" + route.replace("//", "/")
 
 
+def _hazard_records(world):
+    """County A's inspection, hazard (escalated, with a notice), spot, schedule, weekly
+    analysis and visit, each carrying the secret; returns their ids and the spot's QR token."""
+    import datetime
+
+    from django.utils import timezone
+
+    from safecampus.hazards import review, services
+    from safecampus.hazards.models import HazardEscalation, Schedule, Spot
+    from tests.hazards.helpers import checklist, photo
+
+    officer = f.user_with_role("safety_officer", world.school_a1)
+    spot = Spot.objects.create(org=world.school_a1, name=SECRET + "食堂")
+    version = checklist(items=(SECRET + "消防通道",))
+    item = version.items.get()
+    inspection = services.inspection_submit(
+        school=world.school_a1,
+        by=officer,
+        checklist=version,
+        signed_name=SECRET,
+        spots=[spot],
+        answers=[
+            {"item": item, "answer": "abnormal", "note": SECRET + "堵塞", "photos": [photo()]}
+        ],
+    )
+    hazard = inspection.hazards.get()
+    escalation = HazardEscalation.objects.create(
+        hazard=hazard, step="notice", deadline=timezone.localdate(), document_number=SECRET + "1号"
+    )
+    schedule = Schedule.objects.create(
+        org=world.school_a1,
+        title=SECRET + "日查",
+        template=version.template,
+        rhythm="school_day",
+        starts_on=timezone.localdate() - datetime.timedelta(days=30),
+    )
+    weekly = review.weekly_review_save(
+        school=world.school_a1,
+        week_start=timezone.localdate(),
+        by=officer,
+        attendees=SECRET,
+        analysis=SECRET,
+        signed_name=SECRET,
+    )
+    inspector = f.user_with_role("inspector", world.school_a1)
+    visit = review.visit_record(
+        school=world.school_a1, by=inspector, visited_on=timezone.localdate(), findings=SECRET
+    )
+    return [
+        spot.pk,
+        inspection.pk,
+        hazard.pk,
+        escalation.pk,
+        schedule.pk,
+        weekly.pk,
+        visit.pk,
+        str(spot.token),
+    ]
+
+
 @pytest.fixture
 def county_a_records(world):
     group = f.LeadershipGroupFactory(org=world.town_a, name="冯记沟乡校园安全管理领导小组")
@@ -63,14 +123,14 @@ def county_a_records(world):
     OrgNode.objects.within(world.county_a.path).update(name=Concat(Value(SECRET), "name"))
     for model in (Department, Person, LeadershipGroup):
         model.objects.within(world.county_a.path).update(name=Concat(Value(SECRET), "name"))
-    ids = set()
+    ids = set(_hazard_records(world))
     for model in (OrgNode, Department, Person, LeadershipGroup):
         ids |= set(model.objects.within(world.county_a.path).values_list("pk", flat=True))
     ids |= set(AuditEntry.objects.within(world.county_a.path).values_list("pk", flat=True)[:5])
     from safecampus.accounts.models import User
 
     ids |= set(User.objects.within(world.county_a.path).values_list("pk", flat=True))
-    return sorted(ids)
+    return sorted(ids, key=str)
 
 
 @pytest.mark.django_db
