@@ -14,7 +14,6 @@ accepted.
 from __future__ import annotations
 
 import datetime
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -36,7 +35,7 @@ from safecampus.orgs.imports import (
     _key,
     _norm,
     _read_sheet,
-    _style_header,
+    build_template,
     error_workbook,
 )
 from safecampus.orgs.models import Person, ancestor_paths
@@ -407,36 +406,11 @@ def import_ledger(file, *, user, dry_run: bool = False) -> Result:
 
 
 def template_workbook() -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET
-    _style_header(sheet, [c.header for c in COLUMNS], [c.width for c in COLUMNS])
-    fill = PatternFill("solid", fgColor="FFF2CC")
     lists = {
-        "grade": ["重大", "较大", "一般", "低"],
-        "status": ["未整改", "整改中", "待验收", "已整改", "已销号"],
+        (SHEET, "grade"): ["重大", "较大", "一般", "低"],
+        (SHEET, "status"): ["未整改", "整改中", "待验收", "已整改", "已销号"],
     }
-    for i, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=i)
-        if column.required:
-            cell.fill = fill
-        if column.key in lists:
-            validation = DataValidation(
-                type="list", formula1='"' + ",".join(lists[column.key]) + '"', allow_blank=True
-            )
-            validation.add(f"{cell.column_letter}2:{cell.column_letter}5000")
-            sheet.add_data_validation(validation)
-    notes = workbook.create_sheet("说明")
-    notes.column_dimensions["A"].width = 110
-    for i, line in enumerate(instructions(), start=1):
-        notes.cell(row=i, column=1, value=line)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return build_template({SHEET: COLUMNS}, lists, instructions())
 
 
 def instructions() -> list[str]:

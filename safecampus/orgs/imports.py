@@ -805,13 +805,6 @@ def _style_header(sheet, headers, widths=None):
 def template_workbook() -> bytes:
     """The empty import workbook: the four sheets with their headers, value lists as
     drop-downs, and a sheet of instructions (which the importer ignores)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    required_fill = PatternFill("solid", fgColor="FFF2CC")
     lists = {
         (REGIONS, "kind"): ["省", "市", "县", "乡", "镇", "街道", "村", "社区"],
         (SCHOOLS, "school_kind"): [words[0] for words in SCHOOL_KIND_LABELS.values()],
@@ -819,24 +812,37 @@ def template_workbook() -> bytes:
         (SCHOOLS, "boarding"): ["是", "否"],
         (DEPARTMENTS, "kind"): [words[0] for words in DEPARTMENT_KIND_LABELS.values()],
     }
-    for name, columns in SHEETS.items():
+    return build_template(SHEETS, lists, instructions())
+
+
+def build_template(sheets: dict, lists: dict, notes: list[str]) -> bytes:
+    """An import template: each sheet's headers (required ones shaded), drop-down lists for
+    the columns in `lists` (keyed by (sheet, column key)), and a 说明 sheet of `notes`."""
+    from openpyxl import Workbook
+    from openpyxl.styles import PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    required_fill = PatternFill("solid", fgColor="FFF2CC")
+    for name, columns in sheets.items():
         sheet = workbook.create_sheet(name)
         _style_header(sheet, [c.header for c in columns], [c.width for c in columns])
         for i, column in enumerate(columns, start=1):
+            cell = sheet.cell(row=1, column=i)
             if column.required:
-                sheet.cell(row=1, column=i).fill = required_fill
+                cell.fill = required_fill
             values = lists.get((name, column.key))
             if values:
-                letter = sheet.cell(row=1, column=i).column_letter
                 validation = DataValidation(
                     type="list", formula1='"' + ",".join(values) + '"', allow_blank=True
                 )
-                validation.add(f"{letter}2:{letter}5000")
+                validation.add(f"{cell.column_letter}2:{cell.column_letter}5000")
                 sheet.add_data_validation(validation)
-    notes = workbook.create_sheet("说明")
-    notes.column_dimensions["A"].width = 110
-    for i, line in enumerate(instructions(), start=1):
-        notes.cell(row=i, column=1, value=line)
+    sheet = workbook.create_sheet("说明")
+    sheet.column_dimensions["A"].width = 110
+    for i, line in enumerate(notes, start=1):
+        sheet.cell(row=i, column=1, value=line)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
