@@ -25,7 +25,6 @@ from safecampus.accounts.access import can, can_anywhere
 from safecampus.accounts.models import RoleAssignment, User
 from safecampus.core.audit import audit
 from safecampus.core.audit_views import history_for
-from safecampus.core.errors import NotAllowed
 from safecampus.core.listing import (
     ScopedListView,
     apply_errors,
@@ -258,8 +257,6 @@ def user_roles(request, pk):
     if request.method == "POST" and formset.is_valid():
         try:
             services.user_set_roles(user=account, by=admin, roles=formset.roles())
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from None
         except ValidationError as exc:
             apply_errors(formset, exc)
         else:
@@ -313,8 +310,6 @@ def user_active(request, pk):
     active = request.POST.get("active") == "1"
     try:
         services.user_set_active(user=account, by=admin, active=active)
-    except NotAllowed as exc:
-        raise PermissionDenied(str(exc)) from None
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

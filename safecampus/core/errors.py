@@ -1,4 +1,4 @@
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,5 +15,8 @@ class ConflictError(ValidationError):
         )
 
 
-class NotAllowed(PermissionError):
-    """The user's roles do not allow this action here."""
+class NotAllowed(PermissionDenied):
+    """The user's roles do not allow this action here.
+
+    A PermissionDenied, so a page answers 403 with no code of its own; the API's exception
+    handler keeps the message."""

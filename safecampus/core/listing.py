@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView
 
 from safecampus.accounts.access import can, can_anywhere
-from safecampus.core.errors import NotAllowed
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -77,8 +76,6 @@ def form_page(
     if request.method == "POST" and form.is_valid():
         try:
             message, url = save()
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from None
         except ValidationError as exc:
             apply_errors(form, exc)
         else:

@@ -6,7 +6,7 @@ administrators in scope (403 otherwise) and goes through `documents.issue_docume
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -15,7 +15,6 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from safecampus.core.errors import NotAllowed
 from safecampus.core.listing import scoped_get
 from safecampus.hazards import documents
 from safecampus.hazards.models import Hazard
@@ -48,8 +47,6 @@ def issue(request, pk, step):
         raise Http404
     try:
         row = documents.issue_document(hazard=hazard, step=step, by=request.user)
-    except NotAllowed as exc:
-        raise PermissionDenied(str(exc)) from None
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from safecampus.accounts.access import can_anywhere
-from safecampus.core.errors import NotAllowed
 from safecampus.core.listing import apply_errors, scoped_get
 from safecampus.hazards import followup
 from safecampus.hazards.choices import Category
@@ -49,8 +48,6 @@ def recheck(request, pk):
         followup.recheck_record(
             hazard=hazard, by=request.user, ok=ok, note=request.POST.get("note", "")
         )
-    except NotAllowed as exc:
-        raise PermissionDenied(str(exc)) from None
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -104,8 +101,6 @@ def sweep(request):
                 due_by=data["due_by"],
                 title=data["title"],
             )
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from None
         except ValidationError as exc:
             apply_errors(form, exc)
         else:

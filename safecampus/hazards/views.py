@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from safecampus.accounts.access import can, can_anywhere
 from safecampus.core.attachments import photos_of
 from safecampus.core.audit_views import RECORD_URLS, history_for
-from safecampus.core.errors import ConflictError, NotAllowed
+from safecampus.core.errors import ConflictError
 from safecampus.core.listing import (
     ScopedListView,
     apply_errors,
@@ -354,8 +354,6 @@ def _inspection_page(request, *, spot=None):
                 period_start=period,
                 note=form.cleaned_data["note"],
             )
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from None
         except ValidationError as exc:
             _inspection_errors(form, exc, answers)
         else:
@@ -478,8 +476,6 @@ def report(request):
                 temporary_measures=data["temporary_measures"],
                 photos=data["photos"],
             )
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from None
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -628,8 +624,6 @@ def hazard_move(request, pk, action):
         except ConflictError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("hazards:hazard", pk=hazard.pk)
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from None
         except ValidationError as exc:
             apply_errors(form, exc)
             hazard = _get_hazard(user, pk)  # the service may have touched the object
