@@ -96,6 +96,26 @@ def test_the_menu_works_without_javascript(client, world):
     assert 'aria-current="page"' in body
 
 
+def test_a_long_menu_is_grouped_and_a_short_one_stays_flat(client, world):
+    """A bureau user's twenty entries become a few drop-downs; a guard's stay plain links."""
+    client.force_login(f.user_with_role(Role.BUREAU_STAFF, world.county_a))
+    response = client.get(reverse("hazards:ledger"))
+    tree = response.context["nav_tree"]
+    groups = [entry for entry in tree if entry.get("children")]
+    assert len(tree) < len(response.context["nav_items"])
+    assert {"hazards", "org"} <= {g["key"] for g in groups}
+    flattened = [i["key"] for e in tree for i in e.get("children", [e])]
+    assert sorted(flattened) == sorted(i["key"] for i in response.context["nav_items"])
+    body = response.content.decode()
+    assert '<details class="navgroup active">' in body  # the ledger's group is marked
+    assert "隐患排查" in body
+
+    client.force_login(f.user_with_role(Role.GUARD, world.school_a1))
+    response = client.get(reverse("home"))
+    assert response.context["nav_tree"] == response.context["nav_items"]
+    assert "navgroup" not in response.content.decode()
+
+
 def test_error_pages_render(client, world, settings):
     settings.DEBUG = False
     client.force_login(f.user_with_role(Role.TEACHER, world.school_a1))

@@ -1,17 +1,58 @@
 """The navigation menu, by what the user's roles allow: one list, read by the base template.
 
-Each item is {"label", "url", "key"}; a page marks its item with `nav_active = key`.
+Each item is {"label", "url", "key", "group"}; a page marks its item with `nav_active = key`.
 Capabilities append their items through MENU_PROVIDERS: provider(user) → [item, ...], placed
-after "My work" and before the reference data.
+after "My work" and before the reference data. `group` names one of GROUPS: a bureau user's
+menu has some twenty entries, which fit a desktop bar only as a few drop-downs, while a
+teacher's four stay flat (see `menu_tree`).
 """
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from safecampus.accounts.access import assignments, can_anywhere
 from safecampus.accounts.roles import SCHOOL_ROLES
 
 MENU_PROVIDERS: list = []
+
+# Drop-down groups; a group sits where its first item would.
+GROUPS = {
+    "hazards": pgettext_lazy("menu", "Inspection and hazards"),
+    "review": pgettext_lazy("menu", "Review"),
+    "emergency": pgettext_lazy("menu", "Emergency"),
+    "compliance": pgettext_lazy("menu", "Compliance"),
+    "settings": pgettext_lazy("menu", "Settings"),
+    "org": pgettext_lazy("menu", "Organisation"),
+}
+# A menu this short stays flat: grouping would only add a tap.
+FLAT_UP_TO = 7
+
+
+def menu_tree(items: list[dict]) -> list[dict]:
+    """The bar: items without a group as links, the others gathered under their group's label
+    at the place of the group's first item; a group of one is just that link. A group carries
+    its items' `keys`, so the template can mark it when the page is one of them."""
+    if len(items) <= FLAT_UP_TO:
+        return items
+    tree: list[dict] = []
+    groups: dict[str, dict] = {}
+    for item in items:
+        name = item.get("group")
+        if not name:
+            tree.append(item)
+        elif name in groups:
+            groups[name]["children"].append(item)
+            groups[name]["keys"].append(item["key"])
+        else:
+            groups[name] = {
+                "label": GROUPS.get(name, name),
+                "key": name,
+                "children": [item],
+                "keys": [item["key"]],
+            }
+            tree.append(groups[name])
+    return [e["children"][0] if len(e.get("children", ())) == 1 else e for e in tree]
 
 
 def menu_for(user) -> list[dict]:
@@ -25,28 +66,68 @@ def menu_for(user) -> list[dict]:
     for provider in MENU_PROVIDERS:
         items.extend(provider(user))
     if can_anywhere(user, "view", OrgNode):
-        items.append({"label": _("Organisations"), "url": reverse("orgs:tree"), "key": "orgs"})
+        items.append(
+            {
+                "group": "org",
+                "label": _("Organisations"),
+                "url": reverse("orgs:tree"),
+                "key": "orgs",
+            }
+        )
         if not school_only:
-            items.append({"label": _("Schools"), "url": reverse("orgs:schools"), "key": "schools"})
+            items.append(
+                {
+                    "group": "org",
+                    "label": _("Schools"),
+                    "url": reverse("orgs:schools"),
+                    "key": "schools",
+                }
+            )
     if can_anywhere(user, "view", Department) and not school_only:
         items.append(
-            {"label": _("Departments"), "url": reverse("orgs:departments"), "key": "departments"}
+            {
+                "group": "org",
+                "label": _("Departments"),
+                "url": reverse("orgs:departments"),
+                "key": "departments",
+            }
         )
     if can_anywhere(user, "view", Person):
-        items.append({"label": _("People"), "url": reverse("orgs:people"), "key": "people"})
+        items.append(
+            {"group": "org", "label": _("People"), "url": reverse("orgs:people"), "key": "people"}
+        )
     if can_anywhere(user, "view", LeadershipGroup):
         items.append(
-            {"label": _("Leadership groups"), "url": reverse("orgs:groups"), "key": "groups"}
+            {
+                "group": "org",
+                "label": _("Leadership groups"),
+                "url": reverse("orgs:groups"),
+                "key": "groups",
+            }
         )
     if can_anywhere(user, "view", AuditEntry):
-        items.append({"label": _("Audit trail"), "url": reverse("audit:list"), "key": "audit"})
+        items.append(
+            {
+                "group": "org",
+                "label": _("Audit trail"),
+                "url": reverse("audit:list"),
+                "key": "audit",
+            }
+        )
     if can_anywhere(user, "view", User):
-        items.append({"label": _("Users"), "url": reverse("accounts:users"), "key": "users"})
+        items.append(
+            {"group": "org", "label": _("Users"), "url": reverse("accounts:users"), "key": "users"}
+        )
     from safecampus.notify.models import Delivery
 
     if can_anywhere(user, "view", Delivery):
         items.append(
-            {"label": _("Deliveries"), "url": reverse("notify:deliveries"), "key": "deliveries"}
+            {
+                "group": "settings",
+                "label": _("Deliveries"),
+                "url": reverse("notify:deliveries"),
+                "key": "deliveries",
+            }
         )
     return items
 
@@ -57,17 +138,39 @@ def _hazard_menu(user) -> list[dict]:
     items = []
     if can_anywhere(user, "view", Hazard):
         items.append(
-            {"label": _("Hazard ledger"), "url": reverse("hazards:ledger"), "key": "ledger"}
+            {
+                "group": "hazards",
+                "label": _("Hazard ledger"),
+                "url": reverse("hazards:ledger"),
+                "key": "ledger",
+            }
         )
     if can_anywhere(user, "add", Inspection):
-        items.append({"label": _("Inspect"), "url": reverse("hazards:inspect"), "key": "inspect"})
+        items.append(
+            {
+                "group": "hazards",
+                "label": _("Inspect"),
+                "url": reverse("hazards:inspect"),
+                "key": "inspect",
+            }
+        )
     if can_anywhere(user, "add", Hazard):
         items.append(
-            {"label": _("Report a hazard"), "url": reverse("hazards:report"), "key": "report"}
+            {
+                "group": "hazards",
+                "label": _("Report a hazard"),
+                "url": reverse("hazards:report"),
+                "key": "report",
+            }
         )
     if can_anywhere(user, "view", Spot):
         items.append(
-            {"label": _("Inspection spots"), "url": reverse("hazards:spots"), "key": "spots"}
+            {
+                "group": "hazards",
+                "label": _("Inspection spots"),
+                "url": reverse("hazards:spots"),
+                "key": "spots",
+            }
         )
     return items
 
@@ -80,13 +183,19 @@ def _review_menu(user) -> list[dict]:
     if any(a.role in REGIONAL_ROLES for a in assignments(user)):
         items.append(
             {
+                "group": "review",
                 "label": _("Monthly dispatch"),
                 "url": reverse("hazard_review:dispatch"),
                 "key": "dispatch",
             }
         )
         items.append(
-            {"label": _("Visits"), "url": reverse("hazard_review:visits"), "key": "visits"}
+            {
+                "group": "review",
+                "label": _("Visits"),
+                "url": reverse("hazard_review:visits"),
+                "key": "visits",
+            }
         )
     return items
 

@@ -28,6 +28,7 @@ def menu_items(user) -> list[dict]:
         return []
     return [
         {
+            "group": "review",
             "label": gettext_lazy("Hazard dashboard"),
             "url": reverse("hazard_dashboard:home"),
             "key": NAV_KEY,

@@ -132,3 +132,12 @@ def test_the_poster_is_for_staff_in_scope(world, client):
     page = client.get(f"{poster}?school={world.school_a2.pk}")
     assert public.report_path(world.school_a2) in page.content.decode()
     assert client.get(f"{poster}?school={world.county_a.pk}").status_code == 404
+
+
+def test_the_spots_page_links_to_the_poster(world, client):
+    """Staff find the poster where they print the spots' QR sheet."""
+    client.force_login(f.user_with_role("safety_officer", world.school_a1))
+    body = client.get(reverse("hazards:spots")).content.decode()
+    link = f"{reverse('hazard_public:poster')}?school={world.school_a1.pk}"
+    assert link in body
+    assert client.get(link).status_code == 200

@@ -37,6 +37,26 @@
     }
   });
 
+  /* Menu groups: one open at a time; a click elsewhere or Escape closes it. */
+  document.addEventListener("toggle", function (event) {
+    var group = event.target;
+    if (!group.matches || !group.matches("details.navgroup") || !group.open) return;
+    document.querySelectorAll("details.navgroup[open]").forEach(function (other) {
+      if (other !== group) other.open = false;
+    });
+  }, true);
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("details.navgroup")) return;
+    document.querySelectorAll("details.navgroup[open]").forEach(function (g) { g.open = false; });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details.navgroup[open]").forEach(function (g) {
+      g.open = false;
+      g.querySelector("summary").focus();
+    });
+  });
+
   /* Formsets: "add a row" clones the empty form and counts it in TOTAL_FORMS. */
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-formset-add]");
