@@ -42,9 +42,14 @@ SPOT, CHECKLIST, SCHEDULE, CALENDAR, INSPECTION, HAZARD, POLICY = (
     "spot", "checklist", "schedule", "calendar", "inspection", "hazard", "policy",
 )
 CHANNEL = "channel"  # notification channels (WeCom / DingTalk / mail) and their deliveries
+PLAN, DRILL, INCIDENT = "plan", "drill", "incident"
+# The details of a sensitive incident (sexual assault, bullying, ...: minors' privacy). Roles
+# without it see such an incident only with names and details masked.
+SENSITIVE = "incident_sensitive"
 RECORD_TYPES = (
     ORG, DEPARTMENT, PERSON, GROUP, USER, AUDIT, ATTACHMENT,
     SPOT, CHECKLIST, SCHEDULE, CALENDAR, INSPECTION, HAZARD, POLICY, CHANNEL,
+    PLAN, DRILL, INCIDENT, SENSITIVE,
 )
 
 # Hazards and inspections: who reads, who records, who manages. Workflow moves on a hazard
@@ -65,29 +70,45 @@ _FIELD_HAZARDS = {
     SPOT: READ, CHECKLIST: READ, SCHEDULE: READ, CALENDAR: READ,
     INSPECTION: VIEW_ADD, HAZARD: VIEW_ADD, POLICY: READ, ATTACHMENT: VIEW_ADD,
 }
+# Emergency plans, drills and incidents. "change" on an incident is adding to its timeline.
+_READ_EMERGENCY = {PLAN: READ, DRILL: READ, INCIDENT: READ}
+_MANAGE_EMERGENCY = {PLAN: WRITE, DRILL: WRITE, INCIDENT: WRITE}
+_REPORT_INCIDENTS = {PLAN: READ, DRILL: READ, INCIDENT: VIEW_ADD}
 _ORG_READ = {ORG: READ, DEPARTMENT: READ, PERSON: READ, GROUP: READ}
 _ORG_WRITE = {ORG: WRITE, DEPARTMENT: WRITE, PERSON: WRITE, GROUP: WRITE}
 
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
-    Role.SYSADMIN: {**_ORG_WRITE, USER: WRITE, AUDIT: READ, CHANNEL: WRITE, **_BUREAU_HAZARDS},
-    Role.BUREAU_LEADER: {**_ORG_READ, AUDIT: READ, CHANNEL: READ, **_READ_HAZARDS},
-    Role.BUREAU_STAFF: {**_ORG_WRITE, AUDIT: READ, CHANNEL: WRITE, **_BUREAU_HAZARDS},
-    Role.INSPECTOR: {**_ORG_READ, **_FIELD_HAZARDS},
+    Role.SYSADMIN: {
+        **_ORG_WRITE, USER: WRITE, AUDIT: READ, CHANNEL: WRITE, **_BUREAU_HAZARDS,
+        **_MANAGE_EMERGENCY,
+    },
+    Role.BUREAU_LEADER: {
+        **_ORG_READ, AUDIT: READ, CHANNEL: READ, **_READ_HAZARDS, **_READ_EMERGENCY,
+        SENSITIVE: READ,
+    },
+    Role.BUREAU_STAFF: {
+        **_ORG_WRITE, AUDIT: READ, CHANNEL: WRITE, **_BUREAU_HAZARDS, **_MANAGE_EMERGENCY,
+        SENSITIVE: READ,
+    },
+    Role.INSPECTOR: {**_ORG_READ, **_FIELD_HAZARDS, **_READ_EMERGENCY},
     Role.TOWNSHIP_OFFICER: {
         ORG: READ, DEPARTMENT: WRITE, PERSON: WRITE, GROUP: WRITE, AUDIT: READ, **_FIELD_HAZARDS,
+        PLAN: WRITE, DRILL: READ, INCIDENT: VIEW_ADD,
     },
     Role.PRINCIPAL: {
         ORG: EDIT, DEPARTMENT: READ, PERSON: WRITE, GROUP: WRITE, AUDIT: READ,
-        **_SCHOOL_MANAGER_HAZARDS,
+        **_SCHOOL_MANAGER_HAZARDS, **_MANAGE_EMERGENCY, SENSITIVE: READ,
     },
     Role.SAFETY_OFFICER: {
         ORG: EDIT, DEPARTMENT: READ, PERSON: WRITE, GROUP: WRITE, AUDIT: READ,
-        **_SCHOOL_MANAGER_HAZARDS,
+        **_SCHOOL_MANAGER_HAZARDS, **_MANAGE_EMERGENCY,
     },
-    Role.TEACHER: {ORG: READ, PERSON: READ, **_FIELD_HAZARDS},
-    Role.GUARD: {ORG: READ, **_FIELD_HAZARDS},
-    Role.DEPARTMENT_LIAISON: {**_ORG_READ, **_FIELD_HAZARDS},
-    Role.OBSERVER: {**_ORG_READ, **_READ_HAZARDS},
+    Role.TEACHER: {ORG: READ, PERSON: READ, **_FIELD_HAZARDS, **_REPORT_INCIDENTS},
+    Role.GUARD: {ORG: READ, **_FIELD_HAZARDS, **_REPORT_INCIDENTS},
+    Role.DEPARTMENT_LIAISON: {
+        **_ORG_READ, **_FIELD_HAZARDS, **_REPORT_INCIDENTS, SENSITIVE: READ,
+    },
+    Role.OBSERVER: {**_ORG_READ, **_READ_HAZARDS, **_READ_EMERGENCY},
 }
 # fmt: on
 
@@ -99,6 +120,11 @@ _JOINT_INSPECTIONS = frozenset({INSPECTION, HAZARD})
 DEPARTMENT_RECORD_TYPES: dict[str, frozenset[str]] = dict.fromkeys(
     DepartmentKind, _SHARED | _JOINT_INSPECTIONS
 )
+# Police handle incidents (and may read sensitive ones: they investigate them); fire and
+# rescue take part in drills; health departments follow food poisoning and epidemics.
+DEPARTMENT_RECORD_TYPES[DepartmentKind.POLICE] |= {PLAN, DRILL, INCIDENT, SENSITIVE}
+DEPARTMENT_RECORD_TYPES[DepartmentKind.FIRE] |= {PLAN, DRILL}
+DEPARTMENT_RECORD_TYPES[DepartmentKind.HEALTH] |= {PLAN, INCIDENT}
 
 # Roles whose home page is the regional overview rather than one school's work.
 REGIONAL_ROLES = frozenset(

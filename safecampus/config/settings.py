@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "safecampus.accounts",
     "safecampus.hazards",
     "safecampus.notify",
+    "safecampus.emergency",
 ]
 
 MIDDLEWARE = [

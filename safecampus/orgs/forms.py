@@ -152,6 +152,7 @@ PROFILE_FIELDS = [
     "school_kind",
     "ownership",
     "boarding",
+    "flood_prone",
     "enrolment",
     "boarders",
     "staff_count",

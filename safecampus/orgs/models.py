@@ -144,6 +144,11 @@ class School(models.Model):
     boarding = models.BooleanField(_("boarding"), default=False)
     enrolment = models.PositiveIntegerField(_("enrolment"), default=0)
     boarders = models.PositiveIntegerField(_("boarding students"), default=0)
+    flood_prone = models.BooleanField(
+        _("mountain or flood-prone area"),
+        default=False,
+        help_text=_("The school must hold a flood and mudslide plan (山区、易发区)."),
+    )
     staff_count = models.PositiveIntegerField(_("staff"), default=0)
     storeys = models.PositiveSmallIntegerField(
         _("storeys of the tallest teaching building"),

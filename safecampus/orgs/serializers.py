@@ -101,6 +101,7 @@ class SchoolSerializer(VersionedSerializerMixin, serializers.ModelSerializer):
             "school_kind",
             "ownership",
             "boarding",
+            "flood_prone",
             "enrolment",
             "boarders",
             "staff_count",

@@ -1,0 +1,5 @@
+"""Pages of emergency stats; included at "emergency/stats/" in config/urls.py."""
+
+app_name = "stats"
+
+urlpatterns: list = []
