@@ -7,6 +7,9 @@ rule; the title centred in a serif; the addressee flush left with a full-width c
 body with a two-character first-line indent; attachments; the signature and the date at the
 lower right with room for the seal. Fonts: Noto Serif CJK SC / Noto Sans CJK SC
 (fonts-noto-cjk), embedded in the PDF and named for East Asian text in the DOCX.
+
+`Report` (below) lays out a report — figures, paragraphs and tables — under the same red
+head, as PDF (templates/documents/report.html) and XLSX.
 """
 
 import datetime
@@ -199,3 +202,223 @@ _AFTER_PBDR = [
     "sectPr",
     "pPrChange",
 ]
+
+
+# ---------------------------------------------------------------------------- reports
+#
+# A report (周研判记录, 月调度报告) is not a 公文: it has no number and no addressee, and it is
+# mostly tables. It borrows the 公文's head (the issuer in red over a red rule, the title
+# centred in the serif) and fonts, on a tighter A4 page so that tables fit, with the tables'
+# header rows repeated on every page and "第 N 页 共 M 页" at the foot. The same `Report`
+# makes the XLSX: a first sheet of facts and figures, then one sheet per table.
+
+
+@dataclass
+class ReportTable:
+    headers: list[str]
+    rows: list[list]
+    numeric: tuple[int, ...] = ()  # columns aligned right
+    wrap: tuple[int, ...] | None = None  # columns that may wrap (all when None); others don't
+    empty: str = ""  # said instead of an empty table
+
+    @property
+    def header_cells(self) -> list[tuple[str, str]]:
+        """The headers with their column's CSS class: a text column that does not wrap keeps
+        its header on one line too (a number's header may wrap over its narrow column)."""
+        return [(str(h), self._css(i)) for i, h in enumerate(self.headers)]
+
+    def _css(self, i: int) -> str:
+        if i in self.numeric:
+            return "num"
+        if self.wrap is not None and i not in self.wrap:
+            return "nowrap"
+        return ""
+
+    @property
+    def cells(self) -> list[list[tuple[str, str]]]:
+        """The rows as the PDF shows them: (text, CSS class) per cell, dates as 2026-05-04."""
+        out = []
+        for row in self.rows:
+            line = []
+            for i, value in enumerate(row):
+                if value is None or value == "":
+                    text = "—" if value is None else ""
+                elif isinstance(value, datetime.date):
+                    text = value.isoformat()[:10]
+                else:
+                    text = str(value)
+                line.append((text, self._css(i)))
+            out.append(line)
+        return out
+
+
+@dataclass
+class ReportSection:
+    title: str
+    figures: list[tuple[str, object]] = field(default_factory=list)  # (label, value)
+    paragraphs: list[str] = field(default_factory=list)
+    table: ReportTable | None = None
+    sheet: str = ""  # the XLSX sheet of the table; the title when empty
+
+    @property
+    def figure_rows(self) -> list[list[tuple[str, object]]]:
+        """The figures two to a line, as the PDF lays them out."""
+        return [self.figures[i : i + 2] for i in range(0, len(self.figures), 2)]
+
+
+@dataclass
+class Report:
+    issuer: str  # the red head: the school or the bureau
+    title: str
+    period: str  # under the issuer, where a 公文 has its number
+    sections: list[ReportSection] = field(default_factory=list)
+    facts: list[tuple[str, str]] = field(default_factory=list)  # (label, value) under the title
+    mark: str = ""  # a red stamp beside the title, e.g. 未签字
+    signature: list[str] = field(default_factory=list)  # lines at the lower right
+    note: str = ""  # a small line at the end, e.g. when it was generated
+    page_label: str = "第 {page} 页 共 {pages} 页"
+    language: str = "zh-Hans"
+    summary_sheet: str = "概况"  # the XLSX's first sheet
+
+    # ------------------------------------------------------------------------------ PDF
+
+    def to_html(self) -> str:
+        from django.utils.safestring import mark_safe
+
+        return render_to_string(
+            "documents/report.html",
+            {
+                "report": self,
+                "serif": SERIF,
+                "sans": SANS,
+                "red": RED,
+                # CSS strings escaped by css_counter_content; HTML escaping would break them.
+                "page_content": mark_safe(css_counter_content(self.page_label)),  # noqa: S308
+            },
+        )
+
+    def to_pdf(self) -> bytes:
+        from weasyprint import HTML
+
+        return HTML(string=self.to_html()).write_pdf()
+
+    # ----------------------------------------------------------------------------- XLSX
+
+    def to_xlsx(self) -> bytes:
+        from openpyxl import Workbook
+        from openpyxl.styles import Alignment, Font
+
+        bold = Font(bold=True)
+        wrap = Alignment(wrap_text=True, vertical="top")
+        book = Workbook()
+        sheet = book.active
+        sheet.title = _sheet_name(self.summary_sheet, set())
+        names = {sheet.title}
+        _append(sheet, [_cell(self.title)])
+        sheet["A1"].font = Font(bold=True, size=14)
+        _append(sheet, [_cell(self.issuer)])
+        _append(sheet, [_cell(self.period)])
+        for label, value in self.facts:
+            _append(sheet, [_cell(label), _cell(value)])
+        if self.mark:
+            _append(sheet, [_cell(self.mark)])
+            sheet.cell(sheet.max_row, 1).font = Font(bold=True, color=RED)
+        for section in self.sections:
+            if not (section.figures or section.paragraphs):
+                continue
+            _append(sheet, [])
+            _append(sheet, [_cell(section.title)])
+            sheet.cell(sheet.max_row, 1).font = bold
+            for label, value in section.figures:
+                _append(sheet, [_cell(label), _cell(value)])
+            for text in section.paragraphs:
+                _append(sheet, [_cell(text)])
+                sheet.cell(sheet.max_row, 1).alignment = wrap
+        if self.signature:
+            _append(sheet, [])
+            for line in self.signature:
+                _append(sheet, [_cell(line)])
+        if self.note:
+            _append(sheet, [_cell(self.note)])
+        sheet.column_dimensions["A"].width = 36
+        sheet.column_dimensions["B"].width = 24
+
+        for section in self.sections:
+            table = section.table
+            if table is None:
+                continue
+            ws = book.create_sheet(_sheet_name(section.sheet or section.title, names))
+            names.add(ws.title)
+            _append(ws, [_cell(h) for h in table.headers])
+            for cell in ws[1]:
+                cell.font = bold
+            ws.freeze_panes = "A2"
+            for row in table.rows:
+                _append(ws, [_cell(v) for v in row])
+            for i, header in enumerate(table.headers):
+                longest = max(
+                    [_width(header), *(_width(row[i]) for row in table.rows[:200] if i < len(row))]
+                )
+                letter = ws.cell(1, i + 1).column_letter
+                ws.column_dimensions[letter].width = min(max(longest + 2, 8), 60)
+
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return buffer.getvalue()
+
+
+def css_counter_content(pattern: str) -> str:
+    """ "第 {page} 页 共 {pages} 页" → the CSS `content` value that prints it on every page."""
+    import re
+
+    parts = re.split(r"\{(page|pages)\}", pattern)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            out.append(f"counter({part})")
+        elif part:
+            quoted = part.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ")
+            out.append(f'"{quoted}"')
+    return " ".join(out) or '""'
+
+
+_SHEET_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
+
+
+def _sheet_name(title: str, taken: set[str]) -> str:
+    """An Excel sheet name: at most 31 characters, none of []:*?/\\, unique in the book."""
+    base = (str(title).translate(_SHEET_FORBIDDEN).strip() or "Sheet")[:31]
+    name, n = base, 2
+    while name.lower() in {t.lower() for t in taken}:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    return name
+
+
+def _cell(value):
+    """A value a worksheet keeps as it is: numbers and dates as such, the rest as text that
+    is never read as a formula."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if value is None or isinstance(value, (bool, int, float, datetime.date)):
+        if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+            from django.utils import timezone
+
+            value = timezone.localtime(value).replace(tzinfo=None)
+        return value
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
+
+
+def _append(sheet, values: list) -> None:
+    """Append a row; text that begins like a formula (=, +, -, @) stays text."""
+    sheet.append(values)
+    if values:
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
+                cell.data_type = "s"
+
+
+def _width(value) -> int:
+    text = "" if value is None else str(value)
+    # CJK characters are about two columns wide.
+    return sum(2 if ord(c) > 0x2E80 else 1 for c in text.split("\n")[0])

@@ -2,7 +2,8 @@
 county or city (月调度), and the responsible inspectors' monthly visits (VISIT-MONTHLY).
 
 Figures are computed set-based from the ledger when asked for; a weekly analysis keeps the
-figures as they stood when it was held, because that is what the meeting discussed.
+figures, and the lists of hazards behind them, as they stood when it was held, because that
+is what the meeting discussed. The reports (hazards/reports.py) lay these out as PDF and XLSX.
 """
 
 import datetime
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, Min, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from safecampus.accounts.access import can
 from safecampus.accounts.models import RoleAssignment
 from safecampus.accounts.roles import Role
-from safecampus.core.dates import day_range, month_of, week_of
+from safecampus.core.dates import add_months, day_range, month_of, week_of
 from safecampus.core.errors import NotAllowed
 from safecampus.core.services import create_record
 from safecampus.hazards.choices import OPEN_STATUSES, Grade, Status
@@ -60,6 +61,42 @@ def week_summary(school: OrgNode, week_start: datetime.date, *, user) -> dict:
     return figures
 
 
+HAZARD_LIST_LIMIT = 300  # rows kept per list; a school with more has other problems
+
+
+def _hazard_row(h: Hazard, today: datetime.date) -> dict:
+    """What a report shows of one hazard, in JSON terms (kept in WeeklyReview.summary)."""
+    return {
+        "id": h.pk,
+        "number": h.number,
+        "spot": h.spot.name if h.spot_id else "",
+        "category": h.category,
+        "grade": h.grade,
+        "status": h.status,
+        "description": h.description[:200],
+        "found_on": timezone.localtime(h.found_at).date().isoformat(),
+        "deadline": h.deadline.isoformat() if h.deadline else None,
+        "overdue": h.status in OPEN_STATUSES and h.deadline is not None and h.deadline < today,
+    }
+
+
+def week_hazards(school: OrgNode, week_start: datetime.date, *, user) -> dict:
+    """The hazards behind the week's figures: those found in the week and those still open
+    (oldest deadline first). Two queries."""
+    hazards = Hazard.objects.for_user(user).filter(org=school).select_related("spot")
+    start, end = week_start, week_start + datetime.timedelta(days=6)
+    today = min(end, timezone.localdate())
+    since, until = day_range(start, end)
+    found = hazards.filter(found_at__gte=since, found_at__lt=until).order_by("found_at", "pk")
+    still_open = hazards.filter(status__in=OPEN_STATUSES).order_by(
+        F("deadline").asc(nulls_last=True), "found_at", "pk"
+    )
+    return {
+        "found": [_hazard_row(h, today) for h in found[:HAZARD_LIST_LIMIT]],
+        "open": [_hazard_row(h, today) for h in still_open[:HAZARD_LIST_LIMIT]],
+    }
+
+
 @transaction.atomic
 def weekly_review_save(
     *,
@@ -71,7 +108,8 @@ def weekly_review_save(
     signed_name: str,
     tasks: list[dict] = (),
 ) -> WeeklyReview:
-    """Record a weekly analysis with the figures of the week and its follow-up tasks."""
+    """Record a weekly analysis with the figures of the week, the hazards behind them, and
+    its follow-up tasks."""
     if not can(by, "change", Hazard, school):
         raise NotAllowed(_("Your role does not allow recording the weekly analysis here."))
     week_start, _end = week_of(week_start)
@@ -83,7 +121,10 @@ def weekly_review_save(
         instance=WeeklyReview(
             org=school,
             week_start=week_start,
-            summary=week_summary(school, week_start, user=by),
+            summary={
+                **week_summary(school, week_start, user=by),
+                "hazards": week_hazards(school, week_start, user=by),
+            },
             attendees=attendees,
             analysis=analysis,
             signed_name=signed_name.strip(),
@@ -115,6 +156,29 @@ class DispatchRow:
     major_open: int
 
 
+def _row_counts(since, until, today) -> dict:
+    """The counts of a dispatch row, as aggregates over a group of hazards."""
+    open_q = Q(status__in=OPEN_STATUSES)
+    return {
+        "found": Count("pk", filter=Q(found_at__gte=since, found_at__lt=until)),
+        "closed": Count("pk", filter=Q(closed_at__gte=since, closed_at__lt=until)),
+        "open": Count("pk", filter=open_q),
+        "overdue": Count("pk", filter=open_q & Q(deadline__lt=today)),
+        "major_open": Count("pk", filter=open_q & Q(grade__in=[Grade.MAJOR, Grade.HIGH])),
+    }
+
+
+def _dispatch_row(node: OrgNode, counts: dict) -> DispatchRow:
+    return DispatchRow(
+        node,
+        counts.get("found", 0),
+        counts.get("closed", 0),
+        counts.get("open", 0),
+        counts.get("overdue", 0),
+        counts.get("major_open", 0),
+    )
+
+
 def monthly_dispatch(*, user, node: OrgNode, month: datetime.date) -> dict:
     """The month of a county or city, by child node, with the most overdue schools, the
     escalated hazards awaiting the bureau, and the commonest categories: a fixed number of
@@ -131,31 +195,13 @@ def monthly_dispatch(*, user, node: OrgNode, month: datetime.date) -> dict:
         for row in hazards.exclude(org_path=node.path)
         .annotate(prefix=Substr("org_path", 1, width))
         .values("prefix")
-        .annotate(
-            found=Count("pk", filter=Q(found_at__gte=since, found_at__lt=until)),
-            closed=Count("pk", filter=Q(closed_at__gte=since, closed_at__lt=until)),
-            open=Count("pk", filter=open_q),
-            overdue=Count("pk", filter=open_q & Q(deadline__lt=today)),
-            major_open=Count("pk", filter=open_q & Q(grade__in=[Grade.MAJOR, Grade.HIGH])),
-        )
+        .annotate(**_row_counts(since, until, today))
     }
-    rows = []
-    for child in children:
-        g = grouped.get(child.path, {})
-        rows.append(
-            DispatchRow(
-                child,
-                g.get("found", 0),
-                g.get("closed", 0),
-                g.get("open", 0),
-                g.get("overdue", 0),
-                g.get("major_open", 0),
-            )
-        )
+    rows = [_dispatch_row(child, grouped.get(child.path, {})) for child in children]
     most_overdue = list(
         hazards.filter(open_q, deadline__lt=today)
         .values("org_id", "org__name")
-        .annotate(n=Count("pk"), oldest=Max(F("deadline")))
+        .annotate(n=Count("pk"), oldest=Max(F("deadline")), earliest=Min("deadline"))
         .order_by("-n", "org__name")[:10]
     )
     categories = list(
@@ -180,6 +226,61 @@ def monthly_dispatch(*, user, node: OrgNode, month: datetime.date) -> dict:
         "categories": categories,
         "escalated": escalated,
         "major": major,
+    }
+
+
+def dispatch_schools(*, user, node: OrgNode, month: datetime.date) -> list[DispatchRow]:
+    """Every school under `node` with the month's figures, in tree order (so a township's
+    schools stand together): the monthly report's by-school table. Two queries."""
+    start, end = month_of(month)
+    today = min(end, timezone.localdate())
+    since, until = day_range(start, end)
+    schools = list(
+        OrgNode.objects.for_user(user)
+        .within(node.path)
+        .filter(kind="school")
+        .select_related("parent")
+        .order_by("path")
+    )
+    grouped = {
+        row["org_id"]: row
+        for row in Hazard.objects.for_user(user)
+        .within(node.path)
+        .values("org_id")
+        .annotate(**_row_counts(since, until, today))
+    }
+    return [_dispatch_row(school, grouped.get(school.pk, {})) for school in schools]
+
+
+def next_month_due(*, user, node: OrgNode, month: datetime.date) -> dict:
+    """What falls due in the month after `month` under `node`: the open hazards whose deadline
+    lies in it (counted by grade; the major and significant ones listed) and the follow-up
+    tasks of the schools' weekly analyses still to be done by then."""
+    start, end = month_of(add_months(month, 1))
+    open_due = (
+        Hazard.objects.for_user(user)
+        .within(node.path)
+        .filter(status__in=OPEN_STATUSES, deadline__gte=start, deadline__lte=end)
+    )
+    by_grade = dict(open_due.values_list("grade").annotate(n=Count("pk")).order_by())
+    serious = list(
+        open_due.filter(grade__in=[Grade.MAJOR, Grade.HIGH])
+        .select_related("org")
+        .order_by("deadline", "pk")[:50]
+    )
+    tasks = (
+        FollowUpTask.objects.for_user(user)
+        .within(node.path)
+        .filter(done_at__isnull=True, due_on__lte=end)
+        .count()
+    )
+    return {
+        "start": start,
+        "end": end,
+        "by_grade": {g: by_grade.get(g, 0) for g in Grade.values},
+        "total": sum(by_grade.values()),
+        "serious": serious,
+        "open_tasks": tasks,
     }
 
 

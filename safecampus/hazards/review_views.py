@@ -1,19 +1,24 @@
 """Pages of the review rhythm: a school's weekly analysis, a region's monthly dispatch, and
-the inspectors' visits. Thin: the figures come from hazards.review."""
+the inspectors' visits, with their reports as PDF and XLSX. Thin: the figures come from
+hazards.review, the reports' layout from hazards.reports. Scoped like the pages: a school or
+region the user does not see is 404."""
 
 import datetime
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
 
 from safecampus.accounts.access import assignments
-from safecampus.core.listing import form_page, require, scoped_get, xlsx_response
-from safecampus.hazards import review
+from safecampus.core.listing import XLSX_TYPE, form_page, require, scoped_get
+from safecampus.hazards import reports, review
 from safecampus.hazards.models import Hazard, Visit, WeeklyReview
 from safecampus.orgs.models import OrgNode, Person
 
@@ -23,6 +28,34 @@ def _month(request) -> datetime.date:
         return datetime.date.fromisoformat((request.GET.get("month") or "") + "-01")
     except ValueError:
         return timezone.localdate()
+
+
+def _week(request) -> datetime.date:
+    """The week asked for (`?week=2026-05-04`, any day of it), this week when absent; a
+    malformed or future week is 404: there is no such report."""
+    today = timezone.localdate()
+    raw = request.GET.get("week")
+    if not raw:
+        return review.week_of(today)[0]
+    try:
+        day = datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise Http404 from None
+    start, _end = review.week_of(day)
+    if start > today:
+        raise Http404
+    return start
+
+
+FORMATS = {"pdf": "application/pdf", "xlsx": XLSX_TYPE}
+
+
+def _report_response(report, fmt: str, filename: str) -> HttpResponse:
+    """The report as a PDF shown in the browser or an XLSX to save."""
+    content = report.to_pdf() if fmt == "pdf" else report.to_xlsx()
+    response = HttpResponse(content, content_type=FORMATS[fmt])
+    response["Content-Disposition"] = content_disposition_header(fmt != "pdf", f"{filename}.{fmt}")
+    return response
 
 
 def _top_node(user):
@@ -117,24 +150,35 @@ def dispatch(request, pk=None):
     if node is None:
         return render(request, "hazards/review/dispatch.html", {"data": None})
     data = review.monthly_dispatch(user=request.user, node=node, month=_month(request))
-    if request.GET.get("export") == "xlsx":
-        return xlsx_response(
-            filename=f"monthly-dispatch-{node.name}-{data['start']:%Y-%m}.xlsx",
-            title=_("Monthly dispatch"),
-            headers=[
-                _("Unit"),
-                _("Found this month"),
-                _("Closed this month"),
-                _("Open"),
-                _("Overdue"),
-                _("Major and significant open"),
-            ],
-            rows=(
-                [r.node.name, r.found, r.closed, r.open, r.overdue, r.major_open]
-                for r in data["rows"]
-            ),
-        )
+    if request.GET.get("export") == "xlsx":  # the old link; the report's workbook now
+        return _dispatch_report(request, node, "xlsx")
     return render(request, "hazards/review/dispatch.html", {"nav_active": "ledger", "data": data})
+
+
+def _dispatch_report(request, node, fmt: str) -> HttpResponse:
+    month = _month(request)
+    report = reports.monthly_report(node, month, user=request.user)
+    return _report_response(report, fmt, f"{node.name} {report.period} {report.title}")
+
+
+@login_required
+@require_GET
+def dispatch_report(request, pk, fmt: str):
+    """The monthly dispatch report (月调度报告) of a region as PDF or XLSX (`?month=2026-05`).
+    Always by the region's id, as the page links it: a PDF takes about a second to lay out,
+    so no route renders one for whatever node happens to be the user's top."""
+    node = scoped_get(request.user, OrgNode, pk=pk)
+    return _dispatch_report(request, node, fmt)
+
+
+@login_required
+@require_GET
+def weekly_report(request, pk, fmt: str):
+    """A school's weekly analysis as PDF or XLSX: signed if recorded, else marked unsigned."""
+    school = scoped_get(request.user, OrgNode, pk=pk, kind="school")
+    start = _week(request)
+    report = reports.weekly_report(school, start, user=request.user)
+    return _report_response(report, fmt, f"{school.name} {start:%Y-%m-%d} {report.title}")
 
 
 class VisitForm(forms.Form):
@@ -209,6 +253,15 @@ urlpatterns = [
     path("weekly/<int:pk>/", weekly, name="weekly"),
     path("dispatch/", dispatch, name="dispatch"),
     path("dispatch/<int:pk>/", dispatch, name="dispatch_node"),
+    path("weekly/<int:pk>/report.pdf", weekly_report, {"fmt": "pdf"}, name="weekly_pdf"),
+    path("weekly/<int:pk>/report.xlsx", weekly_report, {"fmt": "xlsx"}, name="weekly_xlsx"),
+    path("dispatch/<int:pk>/report.pdf", dispatch_report, {"fmt": "pdf"}, name="dispatch_node_pdf"),
+    path(
+        "dispatch/<int:pk>/report.xlsx",
+        dispatch_report,
+        {"fmt": "xlsx"},
+        name="dispatch_node_xlsx",
+    ),
     path("visits/", visits, name="visits"),
     path("visits/add/", visit_add, name="visit_add"),
 ]
