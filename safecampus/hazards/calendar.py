@@ -314,6 +314,41 @@ def _check(by, action, node):
         raise NotAllowed(_("Your role does not allow this here."))
 
 
+MAX_PERIOD_DAYS = 366
+
+
+def _check_dates(*, node, kind: str, start, end, period=None) -> None:
+    """The last day is not before the first, a period spans at most a year (a longer one is a
+    mistyped year), and a region's terms never overlap: a day belongs to one term."""
+    from safecampus.hazards.models import CalendarPeriod
+
+    if start is None or end is None:
+        return  # the model's own validation names the missing date
+    if end < start:
+        raise ValidationError({"end": _("The last day cannot be before the first day.")})
+    if (end - start).days >= MAX_PERIOD_DAYS:
+        raise ValidationError(
+            {"end": _("A term or holiday lasts at most a year: check the years of the dates.")}
+        )
+    if kind != CalendarPeriod.Kind.TERM:
+        return
+    clash = (
+        CalendarPeriod.objects.filter(org=node, kind=kind, start__lte=end, end__gte=start)
+        .exclude(pk=getattr(period, "pk", None))
+        .order_by("start")
+        .first()
+    )
+    if clash is not None:
+        raise ValidationError(
+            {
+                "start": _(
+                    "This term overlaps the term “%(name)s” (%(start)s – %(end)s): terms cannot overlap."
+                )
+                % {"name": clash.name, "start": clash.start, "end": clash.end}
+            }
+        )
+
+
 @transaction.atomic
 def calendar_period_save(
     *,
@@ -334,9 +369,11 @@ def calendar_period_save(
         raise ValidationError({"org": _("A school calendar is set by its county or region.")})
     if period is None:
         _check(by, "add", node)
+        _check_dates(node=node, kind=kind, start=start, end=end)
         instance = CalendarPeriod(org=node, kind=kind, name=name, start=start, end=end)
         return create_record(instance=instance, by=by)
     _check(by, "change", period.org)
+    _check_dates(node=period.org, kind=kind, start=start, end=end, period=period)
     return update_record(
         instance=period,
         by=by,
@@ -355,8 +392,21 @@ def calendar_period_delete(*, period, by) -> None:
 
 @transaction.atomic
 def calendar_copy_default(*, node, by, school_year: int | None = None) -> list:
-    """Give a region its own copy of the default school year, to edit (audited per row)."""
+    """Give a region its own copy of the default school year, to edit (audited per row).
+    Refused when the region already has periods in that school year: copying would mix two."""
+    from safecampus.hazards.models import CalendarPeriod
+
     year = school_year if school_year is not None else school_year_of(timezone.localdate())
+    _check(by, "add", node)
+    if CalendarPeriod.objects.filter(
+        org=node, start__lte=D(year + 1, 8, 31), end__gte=D(year, 9, 1)
+    ).exists():
+        raise ValidationError(
+            _(
+                "%(node)s already has periods in the %(first)s–%(second)s school year: edit them, or delete them before copying the default."
+            )
+            % {"node": node.name, "first": year, "second": year + 1}
+        )
     terms, holidays, _workdays = default_periods(year, year)
     return [
         calendar_period_save(node=node, by=by, kind=p.kind, name=p.name, start=p.start, end=p.end)

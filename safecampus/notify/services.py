@@ -398,3 +398,50 @@ def channel_update(*, channel: Channel, by, data: dict, expected_version=None) -
     if not can(by, "change", Channel, channel.org):
         raise NotAllowed(_("Your role does not allow this here."))
     return update_record(instance=channel, by=by, data=data, expected_version=expected_version)
+
+
+@transaction.atomic
+def channel_test(*, channel: Channel, by) -> Delivery:
+    """Queue a test message to a channel (an administrator's button), sent like any other
+    delivery by the worker after commit: its result shows on the deliveries page. It goes
+    to an inactive channel too, so a new robot can be tried before it is switched on."""
+    from django.urls import reverse
+
+    from safecampus.accounts.access import can
+
+    if not can(by, "change", Channel, channel.org):
+        raise NotAllowed(_("Your role does not allow this here."))
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Test message for %(channel)s") % {"channel": channel.name}
+        body = _(
+            "If you can read this, the channel “%(channel)s” of %(place)s works. Sent by %(user)s from the channel settings."
+        ) % {
+            "channel": channel.name,
+            "place": channel.org.name,
+            "user": getattr(by, "display_name", "") or str(by),
+        }
+        place = place_of(channel.org)
+        url = absolute_url(reverse("notify:channel", args=[channel.pk]))
+        severity = Severity.ROUTINE
+        if channel.kind == ChannelKind.EMAIL:
+            subject = email_subject(title=title, severity=severity)
+            text = email_text(title=title, body=body, severity=severity, place=place, url=url)
+        else:
+            subject = title
+            text = markdown_text(title=title, body=body, severity=severity, place=place, url=url)
+        comment = _("Test message queued")
+    delivery = Delivery.objects.create(
+        channel=channel,
+        kind=channel.kind,
+        address=channel.target,
+        event="channel_test",
+        severity=severity,
+        subject=subject[:255],
+        body=text,
+        org=channel.org,
+        org_path=channel.org.path,
+        next_attempt_at=timezone.now(),
+    )
+    audit(instance=channel, action="update", by=by, comment=comment)
+    transaction.on_commit(kick)
+    return delivery

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from safecampus.notify import views
+from safecampus.notify import channel_views, views
 
 app_name = "notify"
 
@@ -12,4 +12,10 @@ urlpatterns = [
     path("<int:pk>/acknowledge/", views.notification_acknowledge, name="acknowledge"),
     path("deliveries/", views.DeliveryListView.as_view(), name="deliveries"),
     path("deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery_retry"),
+    path("channels/", channel_views.ChannelListView.as_view(), name="channels"),
+    path("channels/add/", channel_views.channel_add, name="channel_add"),
+    path("channels/<int:pk>/", channel_views.channel_detail, name="channel"),
+    path("channels/<int:pk>/edit/", channel_views.channel_edit, name="channel_edit"),
+    path("channels/<int:pk>/active/", channel_views.channel_active, name="channel_active"),
+    path("channels/<int:pk>/test/", channel_views.channel_test, name="channel_test"),
 ]
