@@ -2,6 +2,7 @@
 
 import datetime
 import decimal
+import hashlib
 import uuid
 
 from django.contrib.contenttypes.models import ContentType
@@ -34,13 +35,30 @@ def _plain(value):
     return value
 
 
+def masked(value):
+    """A secret as the trail shows it: enough to see that it changed, never the secret itself.
+    A webhook URL keeps its address and loses its query (where the robots' tokens travel)."""
+    if not value:
+        return value
+    fingerprint = hashlib.sha256(str(value).encode()).hexdigest()[:6]
+    text = str(value)
+    if "://" in text:
+        return f"{text.split('?', 1)[0]}?…#{fingerprint}" if "?" in text else text
+    if "@" in text and " " not in text:  # a mail channel's address is not a secret
+        return text
+    return f"******#{fingerprint}"
+
+
 def snapshot(instance) -> dict:
-    """The instance's own field values, as JSON-ready plain values (foreign keys as ids)."""
+    """The instance's own field values, as JSON-ready plain values (foreign keys as ids).
+    Fields a model lists in `audit_secret_fields` are masked: the trail is read by many."""
     data = {}
+    secrets = getattr(type(instance), "audit_secret_fields", ())
     for field in instance._meta.concrete_fields:
         if field.primary_key or field.name in SKIP_FIELDS:
             continue
-        data[field.name] = _plain(getattr(instance, field.attname))
+        value = _plain(getattr(instance, field.attname))
+        data[field.name] = masked(value) if field.name in secrets else value
     return data
 
 

@@ -89,6 +89,8 @@ class Channel(ScopedModel):
         _("minimum severity"), max_length=10, choices=Severity.choices, default=Severity.URGENT
     )
 
+    # Webhook tokens and signing secrets never reach the audit trail in clear.
+    audit_secret_fields = ("target", "secret")
     record_type = "channel"
 
     class Meta:

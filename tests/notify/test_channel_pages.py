@@ -186,3 +186,22 @@ def test_another_county_gets_404(client, world):
     response = client.post(reverse("notify:channel_add"), form(world.county_a))
     assert response.status_code == 200
     assert Channel.objects.count() == 1 and not Delivery.objects.exists()
+
+
+def test_the_audit_trail_never_shows_a_robot_token_or_secret(client, world, bureau):
+    """Many people read the trail; a webhook key or signing secret there would let anyone post
+    to the county's groups."""
+    client.force_login(bureau)
+    data = form(
+        world.county_a,
+        kind="dingtalk",
+        target="https://oapi.dingtalk.com/robot/send?access_token=tok-secret-1",
+        secret=SECRET,
+    )
+    assert client.post(reverse("notify:channel_add"), data).status_code == 302
+    channel = Channel.objects.get()
+    trail = str(list(AuditEntry.objects.filter(object_id=str(channel.pk)).values("changes")))
+    assert "tok-secret-1" not in trail and SECRET not in trail
+    assert "https://oapi.dingtalk.com/robot/send?…" in trail
+    page = client.get(reverse("audit:list")).content.decode()
+    assert "tok-secret-1" not in page and SECRET not in page
