@@ -200,5 +200,45 @@ def _review_menu(user) -> list[dict]:
     return items
 
 
+def _settings_menu(user) -> list[dict]:
+    """Settings of the inspection rhythm and of notifications: for those who manage them (a
+    teacher may read the calendar, but it would only lengthen a four-item menu)."""
+    from safecampus.hazards.models import CalendarPeriod, DeadlinePolicy, Schedule
+    from safecampus.notify.models import Channel
+
+    if not can_anywhere(user, "add", Schedule):
+        return []
+    items = []
+    if can_anywhere(user, "view", CalendarPeriod):
+        items.append(
+            {
+                "group": "settings",
+                "label": _("School calendar"),
+                "url": reverse("hazard_calendar:home"),
+                "key": "calendar",
+            }
+        )
+    if can_anywhere(user, "view", DeadlinePolicy):
+        items.append(
+            {
+                "group": "settings",
+                "label": _("Rectification deadlines"),
+                "url": reverse("hazard_deadlines:home"),
+                "key": "deadlines",
+            }
+        )
+    if can_anywhere(user, "view", Channel):
+        items.append(
+            {
+                "group": "settings",
+                "label": _("Notification channels"),
+                "url": reverse("notify:channels"),
+                "key": "channels",
+            }
+        )
+    return items
+
+
 MENU_PROVIDERS.append(_hazard_menu)
 MENU_PROVIDERS.append(_review_menu)
+MENU_PROVIDERS.append(_settings_menu)
