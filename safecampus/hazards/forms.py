@@ -247,12 +247,27 @@ class InspectionForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    departments = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        label=_("Departments taking part"),
+        help_text=_("A joint inspection: each department gets its own record of its items."),
+        widget=forms.CheckboxSelectMultiple,
+    )
 
-    def __init__(self, *args, user, items, schools, **kwargs):
+    def __init__(self, *args, user, items, schools, departments=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.items = list(items)
         self.fields["school"].queryset = schools
         preselect_single_node(self, "school")
+        # Departments of the school or above that may join (hazards/joint.py); the field is
+        # left out when there are none, to keep the form short on a phone.
+        if departments is not None and departments.exists():
+            field = self.fields["departments"]
+            field.queryset = departments
+            field.label_from_instance = department_label
+        else:
+            del self.fields["departments"]
         self.fields["signed_name"].initial = user.display_name
         for item in self.items:
             self.fields[f"a-{item.pk}"] = forms.ChoiceField(
@@ -283,6 +298,9 @@ class InspectionForm(forms.Form):
             for item in self.items
         ]
 
+    def chosen_departments(self) -> list:
+        return list(self.cleaned_data.get("departments") or [])
+
     def answers(self, files, spot=None) -> list[dict]:
         out = []
         for item in self.items:
@@ -299,3 +317,8 @@ class InspectionForm(forms.Form):
                 }
             )
         return out
+
+
+def department_label(department) -> str:
+    """冯记沟派出所 · 冯记沟乡: the department and the level it sits at."""
+    return f"{department.name} · {department.org.name}"

@@ -307,6 +307,16 @@ class Inspection(ScopedModel):
     signed_name = models.CharField(_("signed by"), max_length=50)
     note = models.TextField(_("note"), blank=True)
     abnormal_count = models.PositiveSmallIntegerField(_("abnormal items"), default=0)
+    departments = models.ManyToManyField(
+        "orgs.Department",
+        blank=True,
+        related_name="joint_inspections",
+        verbose_name=_("departments taking part"),
+        help_text=_(
+            "A joint inspection (联合检查): each department gets its own record of the items "
+            "its checklist maps to."
+        ),
+    )
 
     record_type = "inspection"
 

@@ -17,6 +17,7 @@ from safecampus.core.attachments import attach_photo
 from safecampus.core.audit import audit, diff, snapshot
 from safecampus.core.errors import NotAllowed
 from safecampus.core.services import claim_version, create_record
+from safecampus.hazards import joint
 from safecampus.hazards.choices import (
     DEFAULT_DEADLINE_DAYS,
     DEFAULT_LADDER_DAYS,
@@ -357,11 +358,14 @@ def inspection_submit(
     latitude=None,
     longitude=None,
     note: str = "",
+    departments=(),
 ) -> Inspection:
     """Record a check. Every item needs an answer; each 异常 raises a pre-filled hazard.
 
     `answers` items: {"item": ChecklistItem, "answer": "normal"|"abnormal"|"na", "note": str,
-    "spot": Spot|None, "photos": [uploads], "grade": optional override}.
+    "spot": Spot|None, "photos": [uploads], "grade": optional override}. `departments` took
+    part in a joint check (hazards/joint.py): each must be visible to the inspector and sit on
+    the school's node or above.
     """
     _require(by, "add", Inspection, school)
     items = {i.pk: i for i in checklist.items.all()}
@@ -396,6 +400,12 @@ def inspection_submit(
             errors["spots"] = [_("A spot belongs to another school.")]
     if schedule is not None and schedule.org_id != school.pk:
         errors["schedule"] = [_("The schedule belongs to another school.")]
+    departments = list(departments)
+    department_errors = joint.department_errors(
+        by if getattr(by, "pk", None) else None, school, departments
+    )
+    if department_errors:
+        errors["departments"] = department_errors
     if errors:
         raise ValidationError(errors)
 
@@ -414,6 +424,7 @@ def inspection_submit(
     )
     create_record(instance=inspection, by=by)
     inspection.spots.set(spots)
+    inspection.departments.set(departments)
     rows = InspectionAnswer.objects.bulk_create(
         [
             InspectionAnswer(

@@ -33,7 +33,7 @@ from safecampus.core.listing import (
 )
 from safecampus.core.services import create_record, update_record
 from safecampus.hazards import forms as f
-from safecampus.hazards import ledger, qr, services
+from safecampus.hazards import joint, ledger, qr, services
 from safecampus.hazards.choices import GRADE_COLOUR, Status
 from safecampus.hazards.models import (
     ChecklistTemplate,
@@ -333,9 +333,19 @@ def _inspection_page(request, *, spot=None):
         items=items,
         schools=schools,
         initial={"school": school.pk} if school is not None else {},
+        departments=joint.joinable_departments(user, school or _chosen_school(params, schools)),
     )
     if school is not None:
         del form.fields["school"]  # given by the spot or the schedule
+    else:  # choosing a school narrows the departments that may join (hazards/joint_views.py)
+        form.fields["school"].widget.attrs.update(
+            {
+                "hx-get": reverse("hazard_joint:departments"),
+                "hx-target": "#joint-departments",
+                "hx-swap": "outerHTML",
+                "hx-trigger": "change",
+            }
+        )
     if request.method == "POST" and form.is_valid():
         answers = form.answers(request.FILES, spot=spot)
         try:
@@ -353,6 +363,7 @@ def _inspection_page(request, *, spot=None):
                 schedule=schedule,
                 period_start=period,
                 note=form.cleaned_data["note"],
+                departments=form.chosen_departments(),
             )
         except ValidationError as exc:
             _inspection_errors(form, exc, answers)
@@ -368,6 +379,15 @@ def _inspection_page(request, *, spot=None):
             return redirect("hazards:inspection", pk=inspection.pk)
     ctx.update(form=form, version=version, templates=None)
     return render(request, "hazards/inspect.html", ctx)
+
+
+def _chosen_school(params, schools):
+    """The school the form is for: the one posted or asked for, or the only one there is."""
+    raw = str(params.get("school") or "")
+    if raw.isdigit():
+        return schools.filter(pk=raw).first()
+    only = list(schools[:2])
+    return only[0] if len(only) == 1 else None
 
 
 def _inspection_errors(form, exc: ValidationError, answers: list[dict]) -> None:
@@ -438,6 +458,7 @@ def inspection_detail(request, pk):
             "answers": answers,
             "hazards": hazards,
             "spots": list(inspection.spots.all()),
+            "department_reports": joint.reports_of(inspection),
             "breadcrumbs": _breadcrumbs(user, inspection.org),
             "history": history_for(user, inspection),
         },
