@@ -390,6 +390,15 @@ class IncidentEntry(models.Model):
         verbose_name=_("corrects"),
     )
     reason = models.CharField(_("reason for the correction"), max_length=300, blank=True)
+    plan = models.ForeignKey(
+        EmergencyPlan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("plan started"),
+        help_text=_("The school's plan for this kind of incident, when one was started."),
+    )
     by = models.ForeignKey(
         USER,
         null=True,

@@ -5,6 +5,7 @@
 | deliver_pending  | every minute    | send due deliveries, retries with backoff included      |
 | escalate_overdue | daily at 06:00  | hazards.services.escalate_overdue, then tell people     |
 | digest           | daily at 07:30  | the daily digest to people with open items              |
+| incident_report_due | every minute | emergency.incidents.warn_report_deadlines: warn once    |
 
 Times are local (settings.TIME_ZONE). Each run is claimed with a conditional UPDATE of its
 PeriodicRun row, so two machines running the loop never run a job twice. Jobs only notify:
@@ -64,6 +65,11 @@ SCHEDULE: list[Job] = [
     ),
     Job("escalate_overdue", "safecampus.notify.tasks.escalate_overdue", at=datetime.time(6, 0)),
     Job("digest", "safecampus.notify.tasks.send_digests", at=datetime.time(7, 30)),
+    Job(
+        "incident_report_due",
+        "safecampus.emergency.incidents.warn_report_deadlines",
+        every=datetime.timedelta(minutes=1),
+    ),
 ]
 
 
