@@ -26,7 +26,7 @@ from safecampus.core.api import ScopedModelViewSet
 from safecampus.core.errors import ConflictError
 from safecampus.core.scoping import ALL
 from safecampus.core.services import update_record
-from safecampus.hazards import checklists, filters, serializers, services
+from safecampus.hazards import checklists, filters, joint, schedule_services, serializers, services
 from safecampus.hazards.models import (
     ChecklistItem,
     ChecklistTemplate,
@@ -198,6 +198,7 @@ class InspectionViewSet(ScopedModelViewSet):
             .get_queryset()
             .prefetch_related(
                 "spots",
+                "departments",
                 Prefetch("hazards", queryset=Hazard.objects.only("id", "number", "inspection")),
             )
         )
@@ -219,11 +220,13 @@ class InspectionViewSet(ScopedModelViewSet):
         data = request.data
         if not _multipart(request):
             return data, {}
-        payload = {k: data.get(k) for k in data if k not in ("spots",) and not PHOTO_FIELD.match(k)}
-        spots = data.getlist("spots")
-        if len(spots) == 1 and str(spots[0]).strip().startswith("["):
-            spots = spots[0]
-        payload["spots"] = spots
+        lists = ("spots", "departments")
+        payload = {k: data.get(k) for k in data if k not in lists and not PHOTO_FIELD.match(k)}
+        for name in lists:
+            values = data.getlist(name)
+            if len(values) == 1 and str(values[0]).strip().startswith("["):
+                values = values[0]
+            payload[name] = values
         answers = payload.get("answers")
         if isinstance(answers, str):
             try:
@@ -238,6 +241,13 @@ class InspectionViewSet(ScopedModelViewSet):
             except ValueError:
                 raise exceptions.ValidationError(
                     {"spots": [_("Send the spots as a list of ids.")]}
+                ) from None
+        if isinstance(payload.get("departments"), str):
+            try:
+                payload["departments"] = json.loads(payload["departments"])
+            except ValueError:
+                raise exceptions.ValidationError(
+                    {"departments": [_("Send the departments as a list of ids.")]}
                 ) from None
         photos = {}
         for key in request.FILES:
@@ -285,6 +295,7 @@ class InspectionViewSet(ScopedModelViewSet):
             latitude=data.get("latitude"),
             longitude=data.get("longitude"),
             note=data.get("note", ""),
+            departments=list(data.get("departments") or ()),
         )
         self.action = "retrieve"
         inspection = self.get_queryset().filter(pk=inspection.pk).first() or inspection
@@ -292,6 +303,55 @@ class InspectionViewSet(ScopedModelViewSet):
             inspection, context=self.get_serializer_context()
         )
         return Response(output.data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=_("One department's record of a joint inspection"),
+        description=_(
+            "The items of the inspection that the department's checklist maps to, with their "
+            "answers, notes, photos and the hazards raised. Name the department by `kind` "
+            "(e.g. police) or by `department` (the id of a department that took part)."
+        ),
+        parameters=[
+            OpenApiParameter("kind", OpenApiTypes.STR, description=_("Department kind")),
+            OpenApiParameter("department", OpenApiTypes.INT, description=_("Department (id)")),
+        ],
+        filters=False,
+        responses={200: serializers.DepartmentReportSerializer},
+    )
+    @action(detail=True, methods=["get"], url_path="department-report")
+    def department_report(self, request, pk=None):
+        inspection = self.get_object()
+        kinds = joint.department_kinds_of(inspection)
+        raw_department = request.query_params.get("department", "")
+        raw_kind = request.query_params.get("kind", "")
+        if raw_department:
+            department = (
+                inspection.departments.filter(pk=raw_department).first()
+                if raw_department.isdigit()
+                else None
+            )
+            if department is None:
+                raise exceptions.ValidationError(
+                    {"department": [_("This department did not take part in the inspection.")]}
+                )
+            target = department
+        elif joint.parse_kind(raw_kind) in kinds:
+            target = joint.parse_kind(raw_kind)
+        else:
+            raise exceptions.ValidationError(
+                {
+                    "kind": [
+                        _("Name a department kind of this inspection: %(kinds)s.")
+                        % {"kinds": ", ".join(kinds) or "—"}
+                    ]
+                }
+            )
+        report = joint.department_report(inspection, target, user=request.user)
+        return Response(
+            serializers.DepartmentReportSerializer(
+                report, context=self.get_serializer_context()
+            ).data
+        )
 
 
 # ------------------------------------------------------------------------------------ spots
@@ -341,7 +401,7 @@ class ChecklistTemplateViewSet(ScopedModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("version", None)
-        items = [dict(i) for i in data.pop("items")]
+        items = [dict(i) for i in data.pop("items", None) or ()]
         note = data.pop("note", "")
         self.check_write("add", data.get("org"))
         serializer.instance = checklists.template_create(
@@ -354,14 +414,14 @@ class ChecklistTemplateViewSet(ScopedModelViewSet):
         version = data.pop("version")
         items = data.pop("items", None)
         note = data.pop("note", "")
-        template = update_record(
-            instance=serializer.instance, by=self.request.user, data=data, expected_version=version
+        checklists.template_edit(
+            template=serializer.instance,
+            by=self.request.user,
+            expected_version=version,
+            data=data,
+            items=None if items is None else [dict(i) for i in items],
+            note=note,
         )
-        if items is not None:
-            checklists.template_publish(
-                template=template, by=self.request.user, items=[dict(i) for i in items], note=note
-            )
-        serializer.instance = template
 
     def _fresh(self, response):
         """Answer with the template as read afresh: its new current version and items. (A
@@ -388,20 +448,29 @@ class ScheduleViewSet(ScopedModelViewSet):
     search_fields = ["title"]
     ordering_fields = ["org_path", "title", "rhythm", "starts_on"]
 
-    @transaction.atomic
     def perform_create(self, serializer):
-        spots = serializer.validated_data.pop("spots", None)
-        super().perform_create(serializer)
-        if spots is not None:
-            serializer.instance.spots.set(spots)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        spots = data.pop("spots", None) or ()
+        self.check_write("add", data["org"])
+        serializer.instance = schedule_services.schedule_create(
+            by=self.request.user, spots=spots, **data
+        )
 
-    @transaction.atomic
     def perform_update(self, serializer):
-        spots = serializer.validated_data.pop("spots", None)
-        super().perform_update(serializer)
-        if spots is not None:
-            serializer.instance.spots.set(spots)
-            serializer.instance._prefetched_objects_cache = {}
+        data = dict(serializer.validated_data)
+        version = data.pop("version")
+        spots = data.pop("spots", None)
+        if "org" in data and data["org"] != serializer.instance.org:
+            self.check_write("add", data["org"])
+        serializer.instance = schedule_services.schedule_update(
+            schedule=serializer.instance,
+            by=self.request.user,
+            data=data,
+            expected_version=version,
+            spots=spots,
+        )
+        serializer.instance._prefetched_objects_cache = {}
 
 
 # --------------------------------------------------------------------------- due inspections

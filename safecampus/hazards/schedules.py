@@ -234,6 +234,54 @@ def due_inspections(*, user, day: datetime.date) -> list[DueInspection]:
     return out
 
 
+def schedule_periods(
+    *, user, schedule, today: datetime.date | None = None, days: int = 120
+) -> list[DueInspection]:
+    """One schedule's periods that began in the last `days` days, newest first: done (with the
+    check that counted), missed (ended without one) or due (current, not yet done). The same
+    rules as `due_inspections`, for one schedule over a longer stretch; three queries."""
+    from safecampus.hazards.calendar import calendar_for
+    from safecampus.hazards.models import Inspection
+
+    today = today or timezone.localdate()
+    last = min(today, schedule.ends_on) if schedule.ends_on else today
+    periods = [
+        p
+        for p in periods_between(schedule, today - days * ONE_DAY, last, calendar_for(schedule.org))
+        if p[0] <= today
+    ]
+    if not periods:
+        return []
+    earliest = periods[0][0]
+    found = (
+        Inspection.objects.for_user(user)
+        .filter(org_id=schedule.org_id)
+        .filter(
+            Q(schedule_id=schedule.pk, period_start__gte=earliest)
+            | Q(
+                schedule__isnull=True,
+                checklist__template_id=schedule.template_id,
+                inspected_at__gte=day_start(earliest),
+                inspected_at__lt=day_start(today + ONE_DAY),
+            )
+        )
+        .order_by("inspected_at", "id")
+    )
+    linked: dict = {}
+    loose: list = []
+    for insp in found:
+        if insp.schedule_id:
+            linked.setdefault(insp.period_start, insp)
+        else:
+            loose.append((_local_date(insp.inspected_at), insp))
+    out = []
+    for start, end in reversed(periods):
+        hit = linked.get(start) or next((i for when, i in loose if start <= when <= end), None)
+        status = "done" if hit is not None else ("missed" if end < today else "due")
+        out.append(DueInspection(schedule, schedule.org, start, end, status, hit))
+    return out
+
+
 # ---------------------------------------------------------------------------- completion
 
 

@@ -28,7 +28,7 @@ from safecampus.hazards.models import (
 )
 from safecampus.hazards.workflow import MOVES
 from safecampus.orgs.choices import DepartmentKind
-from safecampus.orgs.models import OrgNode, Person
+from safecampus.orgs.models import Department, OrgNode, Person
 
 RECORD_READ_ONLY = ("id", "org_name", "version", "created_at", "updated_at")
 VERSION_HELP = _("The version you read. Required when updating; a stale version answers 409.")
@@ -235,13 +235,7 @@ class ChecklistTemplateSerializer(VersionedSerializerMixin, serializers.ModelSer
             fields["org"].read_only = True
         return fields
 
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        if self.instance is None and not attrs.get("items"):
-            raise serializers.ValidationError(
-                {"items": [_("A checklist needs at least one item.")]}
-            )
-        return attrs
+    # The rules on items (at least one, each valid) are the service's: hazards.checklists.
 
 
 # --------------------------------------------------------------------------------- schedules
@@ -284,21 +278,8 @@ class ScheduleSerializer(VersionedSerializerMixin, serializers.ModelSerializer):
         ]
         read_only_fields = RECORD_READ_ONLY
 
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        org = attrs.get("org") or getattr(self.instance, "org", None)
-        errors = {}
-        for spot in attrs.get("spots") or ():
-            if org is not None and not spot.org.is_within(org):
-                errors["spots"] = [_("A spot lies outside the schedule's school or region.")]
-        person = attrs.get("responsible_person")
-        if person is not None and org is not None and not org.is_within_path(person.org_path):
-            errors["responsible_person"] = [
-                _("The responsible person must belong to the node or a level above it.")
-            ]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return attrs
+    # Where spots, checklist and responsible person may lie is checked by the service
+    # (hazards.schedule_services.schedule_check), for the pages and the API alike.
 
 
 class DueInspectionSerializer(serializers.Serializer):
@@ -354,6 +335,15 @@ class InspectionCreateSerializer(serializers.Serializer):
         max_digits=9, decimal_places=6, required=False, allow_null=True
     )
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    departments = ScopedPrimaryKeyField(
+        queryset=Department.objects.all(),
+        many=True,
+        required=False,
+        help_text=_(
+            "Departments (ids) taking part in a joint inspection: of the school's node or a "
+            "level above it."
+        ),
+    )
     answers = AnswerInputSerializer(many=True)
 
     def validate(self, attrs):
@@ -394,6 +384,7 @@ class InspectionSerializer(serializers.ModelSerializer):
         source="inspector.display_name", read_only=True, default=None
     )
     spots = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    departments = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     hazards = HazardRefSerializer(many=True, read_only=True)
 
     class Meta:
@@ -417,6 +408,7 @@ class InspectionSerializer(serializers.ModelSerializer):
             "signed_name",
             "note",
             "abnormal_count",
+            "departments",
             "hazards",
             "version",
             "created_at",
@@ -430,6 +422,56 @@ class InspectionDetailSerializer(InspectionSerializer):
     class Meta(InspectionSerializer.Meta):
         fields = [*InspectionSerializer.Meta.fields, "answers"]
         read_only_fields = fields
+
+
+class ReportHazardSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    grade = serializers.CharField()
+    grade_label = serializers.CharField(source="get_grade_display")
+    status = serializers.CharField()
+    status_label = serializers.CharField(source="get_status_display")
+
+
+class ReportRowSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    item = serializers.IntegerField(source="answer.item_id")
+    item_text = serializers.CharField(source="answer.item.text")
+    category = serializers.CharField(source="answer.item.category")
+    answer = serializers.CharField(source="answer.answer")
+    answer_label = serializers.CharField(source="answer.get_answer_display")
+    note = serializers.CharField(source="answer.note")
+    spot = serializers.IntegerField(source="answer.spot_id", allow_null=True)
+    hazards = ReportHazardSerializer(many=True)
+    photos = serializers.SerializerMethodField()
+
+    def get_photos(self, row) -> list[str]:
+        return [reverse("attachment", args=[p.token]) for p in row.photos]
+
+
+class DepartmentRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class DepartmentReportSerializer(serializers.Serializer):
+    """One department's record of a joint inspection (hazards/joint.py)."""
+
+    inspection = serializers.IntegerField(source="inspection.pk")
+    kind = serializers.CharField()
+    sector = serializers.CharField()
+    title = serializers.CharField()
+    department_name = serializers.CharField()
+    departments = DepartmentRefSerializer(many=True)
+    participants = DepartmentRefSerializer(many=True)
+    school = serializers.IntegerField(source="school.pk")
+    school_name = serializers.CharField(source="school.name")
+    inspected_at = serializers.DateTimeField()
+    signed_name = serializers.CharField(source="inspection.signed_name")
+    inspector_name = serializers.CharField()
+    counts = serializers.DictField(child=serializers.IntegerField())
+    rows = ReportRowSerializer(many=True)
 
 
 # ---------------------------------------------------------------------------------- hazards
