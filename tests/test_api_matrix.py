@@ -19,6 +19,7 @@ from safecampus.accounts.roles import Role
 from safecampus.config.api_urls import router
 from safecampus.core.models import AuditEntry
 from safecampus.core.scoping import scope_path_field
+from safecampus.emergency.models import EmergencyPlan
 from safecampus.hazards import services as hazard_services
 from safecampus.hazards.calendar import calendar_for
 from safecampus.hazards.models import Schedule, Spot
@@ -67,6 +68,12 @@ spots              rw       r             rw           r         r              
 checklist-templates rw      r             rw           r         r                r         r              r       r     r                  r
 schedules          rw       r             rw           r         r                rw        rw             r       r     -                  r
 due-inspections    r        r             r            r         r                r         r              r       r     -                  r
+plans              rw       r             rw           r         rw               rw        rw             r       r     r                  r
+plan-gaps          r        r             r            r         r                r         r              r       r     r                  r
+incidents          rw       r             rw           r         r                rw        rw             r       r     r                  r
+drills             rw       r             rw           r         r                rw        rw             r       r     r                  r
+drill-compliance   r        r             r            r         r                r         r              r       r     r                  r
+incident-stats     r        r             r            r         r                r         r              r       r     r                  r
 """
 
 
@@ -93,11 +100,17 @@ EDITS = {
     "spots": {"area": "教学区"},
     "checklist-templates": {"description": "每周一次"},
     "schedules": {"title": "每周重点部位检查（修订）"},
+    "plans": {"summary": "每学期开学前修订联系人"},
+    "plan-gaps": {"note": "tampered"},
+    "incidents": {"injured": 2},
+    "drills": {"summary": "疏散有序，楼梯口需增设引导员"},
+    "drill-compliance": {"note": "tampered"},
+    "incident-stats": {"note": "tampered"},
 }
-READ_ONLY = {"audit", "inspections"}
+READ_ONLY = {"audit", "inspections", "plan-gaps", "drill-compliance", "incident-stats"}
 LIST_ONLY = {"due-inspections"}
 # Rows of a derived list have no id of their own: they are known by the record they stem from.
-ROW_KEY = {"due-inspections": "schedule"}
+ROW_KEY = {"due-inspections": "schedule", "plan-gaps": "school"}
 
 
 def a_school_day(node) -> datetime.date:
@@ -142,6 +155,8 @@ class HazardRecords:
         }[route]
 
 
+PLAN_RESOURCES = {"plans", "plan-gaps"}
+DRILL_RESOURCES = {"drills", "drill-compliance"}
 HAZARD_RESOURCES = {
     "hazards",
     "inspections",
@@ -154,6 +169,21 @@ HAZARD_RESOURCES = {
 
 def make_target(node, tag: str, resource: str):
     records = Records(node, tag)
+    if resource in DRILL_RESOURCES:  # a held drill; a school's compliance is keyed by its node
+        from tests.emergency.factories import held_drill
+
+        drill = held_drill(node, timezone.localdate() - datetime.timedelta(days=2), seconds=150)
+        return drill if resource == "drills" else node
+    if resource in ("incidents", "incident-stats"):  # an injury; statistics keyed by school
+        from safecampus.emergency.incidents import incident_report
+
+        incident = incident_report(
+            school=node, by=None, incident_type="injury", place="操场", description=f"摔伤{tag}"
+        )
+        return incident if resource == "incidents" else node
+    if resource in PLAN_RESOURCES:  # a draft plan; the school's gaps are keyed by its node
+        plan = EmergencyPlan.objects.create(org=node, scenario="fire", title=f"火灾预案{tag}")
+        return plan if resource == "plans" else node
     if resource in HAZARD_RESOURCES:
         return HazardRecords(node, tag, records.user).target(resource)
     return records.target(resource)

@@ -42,16 +42,20 @@ def text_of(response) -> str:
 
 
 def fill(route: str, value) -> str:
-    route = route.lstrip("^").rstrip("$")
-    route = re.sub(r"<(?:\w+:)?(\w+)>", str(value), route)
+    # Regex routes (the API router's) carry ^ and $ in the middle once joined with their
+    # prefix; their named groups are filled before the <converter> placeholders, which
+    # would otherwise eat the group's <name>.
+    route = route.replace("^", "").replace("$", "")
     route = re.sub(r"\(\?P<\w+>[^)]*\)", str(value), route)
+    route = re.sub(r"<(?:\w+:)?(\w+)>", str(value), route)
     route = route.replace("\\.", ".").replace("\\", "")
     return "/" + route.replace("//", "/")
 
 
 def _hazard_records(world):
-    """County A's inspection, hazard (escalated, with a notice), spot, schedule, weekly
-    analysis and visit, each carrying the secret; returns their ids and the spot's QR token."""
+    """County A's checklist, inspection, hazard (escalated, with a notice), spot, schedule,
+    weekly analysis and visit, each carrying the secret; returns their ids and the spot's QR
+    token."""
     import datetime
 
     from django.utils import timezone
@@ -62,8 +66,11 @@ def _hazard_records(world):
 
     officer = f.user_with_role("safety_officer", world.school_a1)
     spot = Spot.objects.create(org=world.school_a1, name=SECRET + "食堂")
-    version = checklist(items=(SECRET + "消防通道",))
+    # County A's own checklist: a template without a node is the built-in library, for all.
+    version = checklist(items=(SECRET + "消防通道",), org=world.county_a)
     item = version.items.get()
+    item.department_kinds = ["police"]  # a joint check: the police record shows the item
+    item.save()
     inspection = services.inspection_submit(
         school=world.school_a1,
         by=officer,
@@ -74,6 +81,7 @@ def _hazard_records(world):
             {"item": item, "answer": "abnormal", "note": SECRET + "堵塞", "photos": [photo()]}
         ],
     )
+    inspection.departments.add(world.police_a)
     hazard = inspection.hazards.get()
     escalation = HazardEscalation.objects.create(
         hazard=hazard, step="notice", deadline=timezone.localdate(), document_number=SECRET + "1号"
@@ -105,8 +113,115 @@ def _hazard_records(world):
         schedule.pk,
         weekly.pk,
         visit.pk,
+        version.template.pk,
         str(spot.token),
     ]
+
+
+def _settings_records(world):
+    """County A's calendar period, deadline policy and notification channel, with the secret."""
+    import datetime
+
+    from safecampus.hazards.models import CalendarPeriod, DeadlinePolicy
+    from safecampus.notify.models import Channel
+
+    day = datetime.date(2026, 10, 1)
+    period = CalendarPeriod.objects.create(
+        org=world.county_a, kind="holiday", name=SECRET + "假", start=day, end=day
+    )
+    policy = DeadlinePolicy.objects.create(org=world.county_a, days_general=9)
+    channel = Channel.objects.create(
+        org=world.county_a, name=SECRET + "群", kind="email", target="a@example.org"
+    )
+    return [period.pk, policy.pk, channel.pk]
+
+
+def _plan_records(world):
+    """County A's emergency plans: an approved one with its duties and document, and the
+    draft of its next edition; returns their ids and the document's token."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from safecampus.core.attachments import documents_of
+    from safecampus.emergency import plans
+
+    plan = plans.plan_create(
+        by=None,
+        org=world.school_a1,
+        scenario="fire",
+        title=SECRET + "火灾应急预案",
+        summary=SECRET,
+        contacts=[{"duty": "总指挥", "name": SECRET + "李", "phone": "13900000000"}],
+        document=SimpleUploadedFile(SECRET + ".pdf", b"%PDF-1.4\n%%EOF\n"),
+    )
+    plans.plan_approve(plan=plan, by=None, approved_by_name=SECRET, expected_version=None)
+    draft = plans.plan_new_edition(plan=plan, by=None, edition=SECRET + "版")
+    region = plans.plan_create(by=None, org=world.county_a, scenario="comprehensive", title=SECRET)
+    return [plan.pk, draft.pk, region.pk, str(documents_of(plan).get().token)]
+
+
+def _incident_records(world):
+    """County A's incidents, a sensitive one and a plain one, with timeline entries (one
+    corrected) and a reporting policy; returns their ids."""
+    from safecampus.emergency import incidents
+    from safecampus.emergency.models import IncidentPolicy
+
+    officer = f.user_with_role("principal", world.school_a1, first_name=SECRET)
+    found = []
+    for kind in ("bullying", "injury"):
+        incident = incidents.incident_report(
+            school=world.school_a1,
+            by=officer,
+            incident_type=kind,
+            place=SECRET + "操场",
+            description=SECRET,
+            names=SECRET + "张三",
+        )
+        note = incidents.entry_append(incident=incident, by=officer, step="note", text=SECRET)
+        fix = incidents.entry_append(
+            incident=incident,
+            by=officer,
+            step="correction",
+            corrects=note,
+            text=SECRET,
+            reason=SECRET,
+        )
+        found += [incident.pk, note.pk, fix.pk]
+    policy = IncidentPolicy.objects.create(org=world.county_a, first_report_minutes=30)
+    return [*found, policy.pk]
+
+
+def _drill_records(world):
+    """County A's drills: a held one with a building, a problem that raised a hazard and a
+    photo, and a planned one; returns their ids, the problem's and the photo's token."""
+    import datetime
+
+    from django.utils import timezone
+
+    from safecampus.core.attachments import photos_of
+    from safecampus.emergency import drills
+    from tests.hazards.helpers import photo
+
+    held = drills.drill_record(
+        by=None,
+        school=world.school_a1,
+        held_at=timezone.now() - datetime.timedelta(days=3),
+        scenario="fire",
+        evacuation_seconds=220,
+        assembly_point=SECRET + "操场",
+        summary=SECRET,
+        evaluator_name=SECRET,
+        buildings=[{"name": SECRET + "教学楼", "storeys": 4, "seconds": 150}],
+        photos=[photo()],
+    )
+    problem = drills.problem_add(drill=held, by=None, text=SECRET + "楼梯拥堵", raise_hazard=True)
+    planned = drills.drill_plan(
+        school=world.school_a2,
+        by=None,
+        scenario="earthquake",
+        title=SECRET + "地震演练",
+        planned_for=timezone.now() + datetime.timedelta(days=3),
+    )
+    return [held.pk, planned.pk, problem.pk, str(photos_of(held).get().token)]
 
 
 @pytest.fixture
@@ -123,7 +238,10 @@ def county_a_records(world):
     OrgNode.objects.within(world.county_a.path).update(name=Concat(Value(SECRET), "name"))
     for model in (Department, Person, LeadershipGroup):
         model.objects.within(world.county_a.path).update(name=Concat(Value(SECRET), "name"))
-    ids = set(_hazard_records(world))
+    ids = set(_hazard_records(world)) | set(_settings_records(world))
+    ids |= set(_plan_records(world))
+    ids |= set(_drill_records(world))
+    ids |= set(_incident_records(world))
     for model in (OrgNode, Department, Person, LeadershipGroup):
         ids |= set(model.objects.within(world.county_a.path).values_list("pk", flat=True))
     ids |= set(AuditEntry.objects.within(world.county_a.path).values_list("pk", flat=True)[:5])

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from safecampus.accounts import api as accounts_api
 from safecampus.core import api_views as core_api
+from safecampus.emergency import drills_api, incidents_api, plans_api, stats_api
 from safecampus.hazards import api as hazards_api
 from safecampus.orgs import api as orgs_api
 
@@ -11,6 +12,13 @@ router = DefaultRouter()
 for module in (orgs_api, accounts_api, core_api, hazards_api):
     for prefix, viewset, basename in module.ROUTES:
         router.register(prefix, viewset, basename=basename)
+for prefix, viewset, basename in plans_api.ROUTES:  # emergency plans and their gaps
+    router.register(prefix, viewset, basename=basename)
+for prefix, viewset, basename in incidents_api.ROUTES:  # incidents and their timelines
+    router.register(prefix, viewset, basename=basename)
+for prefix, viewset, basename in drills_api.ROUTES:  # drills and drill compliance
+    router.register(prefix, viewset, basename=basename)
+router.register("incident-stats", stats_api.IncidentStatsViewSet, basename="incidentstats")
 
 urlpatterns = [
     path("v1/auth/token/", accounts_api.ObtainTokenView.as_view(), name="api-token"),

@@ -200,6 +200,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets whose field name ("status", "step") other resources use for other choices.
+    "ENUM_NAME_OVERRIDES": {
+        "HazardStatusEnum": "safecampus.hazards.choices.Status",
+        "IncidentStatusEnum": "safecampus.emergency.choices.IncidentStatus",
+        "IncidentStepEnum": "safecampus.emergency.choices.Step",
+        "DrillStatusEnum": "safecampus.emergency.choices.DrillStatus",
+        "ComplianceStatusEnum": "safecampus.emergency.compliance.Status",
+    },
 }
 
 TASKS = {

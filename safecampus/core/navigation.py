@@ -208,7 +208,20 @@ def _settings_menu(user) -> list[dict]:
 
     if not can_anywhere(user, "add", Schedule):
         return []
-    items = []
+    items = [
+        {
+            "group": "hazards",
+            "label": _("Checklists"),
+            "url": reverse("hazard_checklists:list"),
+            "key": "checklists",
+        },
+        {
+            "group": "hazards",
+            "label": _("Inspection schedules"),
+            "url": reverse("hazard_schedules:list"),
+            "key": "schedules",
+        },
+    ]
     if can_anywhere(user, "view", CalendarPeriod):
         items.append(
             {
@@ -239,6 +252,41 @@ def _settings_menu(user) -> list[dict]:
     return items
 
 
+def _emergency_menu(user) -> list[dict]:
+    from safecampus.accounts.roles import REGIONAL_ROLES
+    from safecampus.emergency.models import Drill, EmergencyPlan, Incident, IncidentPolicy
+    from safecampus.emergency.stats_views import menu_items as stats_items
+
+    def item(label, url, key, group="emergency"):
+        return {"group": group, "label": label, "url": reverse(url), "key": key}
+
+    items = []
+    if can_anywhere(user, "add", Incident):
+        items.append(item(_("Report an incident"), "incidents:report", "incident_report"))
+    if can_anywhere(user, "view", Incident):
+        items.append(item(_("Incidents"), "incidents:list", "incidents"))
+    if can_anywhere(user, "view", Drill):
+        items.append(item(_("Drills"), "drills:list", "drills"))
+        if any(a.role in REGIONAL_ROLES for a in assignments(user)):
+            items.append(item(_("Drill compliance"), "drills:compliance", "drill_compliance"))
+    if can_anywhere(user, "view", EmergencyPlan):
+        items.append(item(_("Emergency plans"), "plans:list", "plans"))
+        if any(a.role in REGIONAL_ROLES for a in assignments(user)):
+            items.append(item(_("Emergency plan gaps"), "plans:gaps", "plan_gaps"))
+    items += stats_items(user)
+    if can_anywhere(user, "change", IncidentPolicy):
+        items.append(
+            item(
+                _("Incident reporting deadlines"),
+                "incidents:policy_home",
+                "incident_policy",
+                group="settings",
+            )
+        )
+    return items
+
+
 MENU_PROVIDERS.append(_hazard_menu)
 MENU_PROVIDERS.append(_review_menu)
+MENU_PROVIDERS.append(_emergency_menu)
 MENU_PROVIDERS.append(_settings_menu)
