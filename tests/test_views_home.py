@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from safecampus.accounts.roles import Role
 from safecampus.core import home
+from safecampus.core.navigation import menu_tree
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -22,13 +23,24 @@ def test_home_requires_login(client):
 
 
 def test_school_user_sees_the_school_card_and_an_empty_todo_list(client, world):
-    client.force_login(f.user_with_role(Role.SAFETY_OFFICER, world.school_a1))
+    client.force_login(f.user_with_role(Role.TEACHER, world.school_a1))
     body = client.get(reverse("home")).content.decode()
     assert 'data-testid="school-card"' in body and "冯记沟中心小学" in body
     assert 'data-testid="todos-empty"' in body
     assert 'data-testid="region-table"' not in body
     assert "豫海中学" not in body and "同心县" not in body
     assert body.index('data-testid="todos-empty"') < body.index('data-testid="figures"')
+
+
+def test_a_new_schools_safety_officer_is_told_what_the_school_lacks(client, world):
+    """A school registered today holds no emergency plan yet: that is its officer's first to-do,
+    linked to the school's plans."""
+    client.force_login(f.user_with_role(Role.SAFETY_OFFICER, world.school_a1))
+    response = client.get(reverse("home"))
+    body = response.content.decode()
+    assert 'data-testid="todos-empty"' not in body
+    assert reverse("plans:org", args=[world.school_a1.pk]) in body
+    assert "豫海中学" not in body and "同心县" not in body
 
 
 def test_regional_user_sees_child_regions_with_figures_and_drill_down(client, world):
@@ -110,10 +122,15 @@ def test_a_long_menu_is_grouped_and_a_short_one_stays_flat(client, world):
     assert '<details class="navgroup active">' in body  # the ledger's group is marked
     assert "隐患排查" in body
 
+    # A handful of entries (a department liaison's, say) stays flat: grouping would add a tap.
+    short = [
+        {"group": "hazards", "label": str(n), "url": f"/{n}/", "key": str(n)} for n in range(5)
+    ]
+    assert menu_tree(short) == short
+    # A guard manages no settings, so has no settings group.
     client.force_login(f.user_with_role(Role.GUARD, world.school_a1))
-    response = client.get(reverse("home"))
-    assert response.context["nav_tree"] == response.context["nav_items"]
-    assert "navgroup" not in response.content.decode()
+    tree = client.get(reverse("home")).context["nav_tree"]
+    assert "settings" not in {entry["key"] for entry in tree}
 
 
 def test_error_pages_render(client, world, settings):
