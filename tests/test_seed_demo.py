@@ -3,14 +3,26 @@
 import io
 import json
 from collections import Counter
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import translation
+from django.db import transaction
+from django.utils import timezone, translation
 
 from safecampus.accounts.models import RoleAssignment, User
 from safecampus.accounts.roles import Role
+from safecampus.hazards.models import (
+    FollowUpTask,
+    Hazard,
+    HazardEscalation,
+    HazardTransition,
+    Inspection,
+    Visit,
+    WeeklyReview,
+)
+from safecampus.notify.models import Channel, Delivery, Notification
 from safecampus.orgs import demo_data, services
 from safecampus.orgs.choices import GroupRole, NodeKind, SchoolKind
 from safecampus.orgs.models import (
@@ -213,3 +225,61 @@ def test_demo_logins_without_the_file_says_what_to_do(settings, tmp_path):
     settings.VAR_DIR = tmp_path
     with pytest.raises(CommandError, match="seed-demo"):
         call_command("demo_logins", stdout=io.StringIO())
+
+
+def _county_of(node_key: str) -> str:
+    return node_key.split("/")[2]
+
+
+@pytest.mark.parametrize(("seed", "schools"), [(2023, 200), (SEED, SCHOOLS), (1, 600)])
+def test_school_names_are_unique_in_each_county(seed, schools):
+    world = demo_data.build_world(seed=seed, schools=schools)
+    names = Counter((_county_of(s.key), s.name) for s in world.schools)
+    assert [k for k, n in names.items() if n > 1] == []
+    kept = {s.name for s in world.schools}
+    assert {"冯记沟中心小学", "冯记沟幼儿园", "盐池县第一中学"} <= kept
+
+
+def test_school_names_in_the_database_are_unique_in_each_county(seeded):
+    for county in OrgNode.objects.filter(kind=NodeKind.COUNTY):
+        names = list(county.descendants().filter(kind=NodeKind.SCHOOL).values_list("name", flat=True))  # fmt: skip
+        assert len(names) == len(set(names)), county.name
+
+
+def _snapshot():
+    """Everything a demo user would notice, without the database's ids."""
+    models = (Inspection, Hazard, HazardTransition, WeeklyReview, FollowUpTask, Visit)
+    models += (Notification, Delivery, Channel)
+    return (
+        [m.objects.count() for m in models],
+        sorted(Hazard.objects.values_list("number", "org__name", "status", "grade", "found_at")),
+        sorted(HazardEscalation.objects.values_list("hazard__number", "step", "document_number")),
+        sorted(
+            (r.org.name, r.week_start, str(r.summary), r.analysis, r.attendees)
+            for r in WeeklyReview.objects.select_related("org")
+        ),
+        sorted(FollowUpTask.objects.values_list("review__org__name", "text", "due_on", "done_at")),
+        sorted(Visit.objects.values_list("org__name", "visited_on", "findings")),
+        sorted(
+            Notification.objects.values_list(
+                "recipient__username", "title", "created_at", "read_at"
+            )
+        ),
+        sorted(Delivery.objects.values_list("subject", "status", "attempts", "created_at")),
+    )
+
+
+def test_two_runs_with_the_same_seed_give_the_same_demo(db, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    now = timezone.now()
+    shots = []
+    for _run in range(2):
+        with mock.patch("django.utils.timezone.now", return_value=now), transaction.atomic():
+            call_command(
+                "seed_demo", schools=demo_data.MIN_SCHOOLS, seed=SEED, stdout=io.StringIO()
+            )
+            shots.append(_snapshot())
+            transaction.set_rollback(True)
+    assert shots[0] == shots[1]
+    counts = shots[0][0]
+    assert all(counts[:6]) and counts[6]  # a year of activity, analyses, visits and inboxes

@@ -11,8 +11,13 @@ of the last twelve months at a realistic completion rate (most schools do their 
 the abnormal answers, from principals' patrols, from responsible inspectors' visits and from
 reports by anyone, each moved through the workflow with a HazardTransition row per move at
 plausible times by plausible people, numbered per county and year as HazardCounter would;
-overdue hazards carry the escalation steps the ladder gives them. 冯记沟中心小学, where the
-school-side demo users work, has hazards in every state and today's daily check still due.
+overdue hazards carry the escalation steps the ladder gives them. Hazards wait long only
+lately: an escalation still awaits the level above only if recent, and a stalled hazard is
+still open only if found in the last three months. 冯记沟中心小学, where the school-side demo
+users work, has hazards in every state and today's daily check still due; the responsible
+inspector found a major hazard at another school they follow a few days ago, so the month has
+an urgent alert. The weekly analyses, visits and inboxes that follow from this year are
+written by `hazards.demo_review` and `notify.demo`.
 
 No audit entries are written: like the organisation world, this is the initial state of the
 database, not a change someone made. Timestamps (created_at, transition times) are set to
@@ -36,6 +41,7 @@ from safecampus.hazards.choices import (
     DEFAULT_DEADLINE_DAYS,
     DEFAULT_LADDER_DAYS,
     ESCALATION_LADDER,
+    OPEN_STATUSES,
     Answer,
     Category,
     Grade,
@@ -47,6 +53,10 @@ from safecampus.hazards.schedules import STANDARD_SCHEDULES, _raw_periods, defau
 
 SHOWCASE_SCHOOL = "冯记沟中心小学"
 DAYS = 365
+# An escalated hazard still waits for the level above only if escalated this recently; a
+# stalled one is still open only if found this recently (older ones were done in the end).
+AWAITING_DAYS = 60
+STALLED_DAYS = 90
 
 # Share of a school's periods checked, by tier: (daily, weekly, monthly and the rest).
 TIERS = {"good": (0.85, 0.95), "fair": (0.72, 0.85), "poor": (0.40, 0.62)}
@@ -224,6 +234,7 @@ def build_plan(*, seed: int, now: datetime.datetime | None = None) -> Plan:
     today = now.date()
     rng = random.Random(seed * 7919 + 17)
     profiles, by_path, schools, posts, templates = _world()
+    inspected = _inspected_schools()
     calendars = calendars_for(schools)
     window = today - DAYS * ONE_DAY
     plan = Plan(now=now, schools=[], inspections=[], hazards=[])
@@ -306,14 +317,24 @@ def build_plan(*, seed: int, now: datetime.datetime | None = None) -> Plan:
             source = rng.choices([Source.PATROL, Source.SUPERVISION, Source.PUBLIC], [6, 2, 2])[0]
             category = rng.choice(list(NOTES))
             plan.hazards.append(
-                _free_hazard(rng, ps, school_posts, category, source, day, is_showcase)
+                _free_hazard(
+                    rng,
+                    ps,
+                    school_posts,
+                    category,
+                    source,
+                    day,
+                    is_showcase,
+                    school.pk in inspected,
+                )
             )
     plan._by_id = {s.id: s for s in plan.schools}
     for h in plan.hazards:
         _live(rng, h, plan, posts.get(h.school, {}), by_path)
     showcase = next((s for s in plan.schools if s.name == SHOWCASE_SCHOOL), None)
     if showcase is not None:
-        _showcase(rng, plan, showcase, posts.get(showcase.id, {}), by_path)
+        _showcase(rng, plan, showcase, posts.get(showcase.id, {}), by_path, calendars[showcase.id])
+    _major_alert(rng, plan, inspected, posts, by_path, calendars)
     plan.hazards.sort(key=lambda h: (h.found_at, h.school, h.description))
     return plan
 
@@ -344,7 +365,7 @@ def _hazard_from(rng, school, posts, item, note, spec, is_showcase) -> HazardSpe
     )
 
 
-def _free_hazard(rng, school, posts, category, source, day, is_showcase) -> HazardSpec:
+def _free_hazard(rng, school, posts, category, source, day, is_showcase, inspected=False):
     note = rng.choice(NOTES[category])
     at = _at(day, rng.randrange(8, 17), rng.randrange(0, 59))
     spot = SPOT_FOR.get(category, "")
@@ -360,7 +381,8 @@ def _free_hazard(rng, school, posts, category, source, day, is_showcase) -> Haza
         return HazardSpec(
             school=school.id, category=category, grade=_grade(rng, Grade.GENERAL),
             description=f"责任督学检查发现：{note}", source=source, found_at=at,
-            reporter="inspector" if is_showcase else "", reporter_name="" if is_showcase else "责任督学",
+            reporter="inspector" if inspected or is_showcase else "",
+            reporter_name="" if inspected or is_showcase else "责任督学",
             spot=spot,
         )  # fmt: skip
     _pid, head = _person(posts, HEAD_POSTS)
@@ -388,11 +410,10 @@ def _live(rng, h: HazardSpec, plan: Plan, posts: dict, by_path, fate: str | None
     _walk(rng, h, plan, posts, by_path, fate)
     h.escalations = []
     if h.deadline is not None:
-        submit = next((m for m in h.moves if m.action == "submit"), None)
-        if submit is not None:
-            _ladder(h, now, until=submit.at)
-        elif h.status in (Status.RECTIFYING, Status.ESCALATED):
-            _ladder(h, now, until=now)
+        # As the periodic job does: a hazard climbs the ladder while it is open, awaiting
+        # acceptance included, until it is closed.
+        accept = next((m for m in h.moves if m.action == "accept"), None)
+        _ladder(h, now, until=accept.at if accept is not None else now)
 
 
 def _walk(rng, h: HazardSpec, plan: Plan, posts: dict, by_path, fate) -> None:
@@ -460,8 +481,8 @@ def _walk(rng, h: HazardSpec, plan: Plan, posts: dict, by_path, fate) -> None:
         ):
             return
         h.handler = school.parent
-        if rng.random() < 0.3:
-            return  # still awaiting the level above
+        if rng.random() < 0.7 and now - t < datetime.timedelta(days=AWAITING_DAYS):
+            return  # still awaiting the level above (an old request has long been answered)
         t = t + datetime.timedelta(days=rng.randrange(2, 12))
         if not move(
             "take_over", Status.RECTIFYING, t, u["bureau"], "县教体局接手，协调专项资金维修"
@@ -470,8 +491,10 @@ def _walk(rng, h: HazardSpec, plan: Plan, posts: dict, by_path, fate) -> None:
         h.handler = county.pk if county else school.parent
         days += 20
         done_in = rng.uniform(0.5, 1.3) * days
-    elif fate == "stalled":
+    elif fate == "stalled" and now - h.found_at < datetime.timedelta(days=STALLED_DAYS):
         done_in = 10_000
+    elif fate == "stalled":  # stalled for months, then done under the ladder's pressure
+        done_in = days * rng.uniform(2.0, 5.0)
     elif fate == "late":
         done_in = days * rng.uniform(1.2, 3.0)
     else:
@@ -503,6 +526,11 @@ def by_path_node(by_path, path, kind):
     return None
 
 
+def ladder_time(day: datetime.date) -> datetime.datetime:
+    """When the periodic job takes a day's escalation steps (notify.schedule: 06:00)."""
+    return _at(day, 6, 0)
+
+
 def _ladder(h: HazardSpec, now, until) -> None:
     """The escalation steps an overdue hazard reached before it was rectified (or by now)."""
     if h.deadline is None:
@@ -512,10 +540,10 @@ def _ladder(h: HazardSpec, now, until) -> None:
     for step in ESCALATION_LADDER:
         if overdue >= DEFAULT_LADDER_DAYS[step]:
             day = h.deadline + DEFAULT_LADDER_DAYS[step] * ONE_DAY
-            h.escalations.append((step, h.deadline, _at(day, 8, 30)))
+            h.escalations.append((step, h.deadline, min(ladder_time(day), now)))
 
 
-def _showcase(rng, plan: Plan, school: PlanSchool, posts, by_path) -> None:
+def _showcase(rng, plan: Plan, school: PlanSchool, posts, by_path, cal) -> None:
     """Hazards at 冯记沟中心小学 in every state, with timelines ending where the demo needs them."""
     now = plan.now
     today = now.date()
@@ -533,6 +561,11 @@ def _showcase(rng, plan: Plan, school: PlanSchool, posts, by_path) -> None:
     ]
     for status, category, source, age, fate in wanted:
         day = today - age * ONE_DAY
+        # Patrols and visits happen on school days (the nearest before, within a week).
+        back = next((d for d in range(8) if cal.is_school_day(day - d * ONE_DAY)), 0)
+        day -= back * ONE_DAY
+        if source == Source.SUPERVISION and not cal.is_school_day(day):
+            source = Source.PATROL  # inspectors visit in term time; in a holiday, duty patrols
         h = _free_hazard(rng, school, posts, category, source, day, True)
         h.found_at = min(h.found_at, now - datetime.timedelta(hours=3))
         if status == Status.PENDING_REVIEW:
@@ -572,7 +605,55 @@ def _showcase(rng, plan: Plan, school: PlanSchool, posts, by_path) -> None:
             h.handler = school.parent
         if status == Status.SUBMITTED:
             h.moves[-1].by = "teacher"
+        if status in OPEN_STATUSES and h.deadline is not None and not h.escalations:
+            _ladder(h, now, until=now)
         plan.hazards.append(h)
+
+
+def _inspected_schools() -> set[int]:
+    """The schools the responsible inspectors follow (联县包校): their role's nodes."""
+    from safecampus.accounts.models import RoleAssignment
+
+    return set(
+        RoleAssignment.objects.filter(role="inspector", org__kind="school").values_list(
+            "org_id", flat=True
+        )
+    )
+
+
+def _major_alert(rng, plan: Plan, inspected: set, posts, by_path, calendars) -> None:
+    """A major hazard the responsible inspector found a few days ago at another school they
+    follow (a kindergarten first): confirmed with a plan and rectifying, so the month has an
+    urgent alert, a major hazard open and a visit that found it."""
+    today = plan.now.date()
+    followed = [s for s in plan.schools if s.id in inspected and s.name != SHOWCASE_SCHOOL]
+    if not followed:
+        return
+    school = sorted(followed, key=lambda s: ("幼儿园" not in s.name, s.path))[0]
+    cal = calendars[school.id]
+    # A few days ago; in a long holiday, on the last school day before it.
+    days = cal.school_days(today - 12 * ONE_DAY, today - 3 * ONE_DAY) or cal.school_days(
+        today - (DAYS - 30) * ONE_DAY, today - 3 * ONE_DAY
+    )
+    if not days:
+        return
+    near = "幼儿户外活动场地" if "幼儿园" in school.name else "学生上下学通道"
+    h = HazardSpec(
+        school=school.id,
+        category=Category.BUILDING,
+        grade=Grade.MAJOR,
+        description=f"责任督学检查发现：西侧围墙墙体开裂并向外倾斜约5厘米，墙内侧紧邻{near}，"
+        "遇大风或降雨有倒塌危险",
+        source=Source.SUPERVISION,
+        found_at=_at(days[-1], 10, 20),
+        reporter="inspector",
+        spot="围墙" if any(sp[0] == "围墙" for sp in school.spots) else "",
+    )
+    _live(rng, h, plan, posts.get(school.id, {}), by_path, fate="normal")
+    confirm = next(i for i, m in enumerate(h.moves) if m.action == "confirm")
+    h.moves = h.moves[: confirm + 1]
+    h.escalations = []
+    plan.hazards.append(h)
 
 
 # ------------------------------------------------------------------------------- writing

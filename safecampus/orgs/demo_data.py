@@ -13,6 +13,7 @@ seed 000, the others are made up. Coordinates are kept compact around 37.8N 107.
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -528,25 +529,39 @@ def build_world(seed: int = 2023, schools: int = 200) -> DemoWorld:
             generators[key] = _school_names(rng, town, villages[town.key], kind)
         return generators[key]
 
+    # School names are unique within a county: a village school whose name would repeat
+    # another's keeps the village's full name (冯记沟村幼儿园 beside 冯记沟幼儿园), then the
+    # township's too (大水坑柳沟村小学), as the bureau's own lists tell them apart.
+    used: dict[str, set[str]] = defaultdict(set)
+
+    def add(parent: NodeSpec, name: str, kind: str, tier: str, ownership: str) -> bool:
+        county = parent if parent.kind == NodeKind.COUNTY else _county_of(b, parent)
+        for candidate in _name_variants(b, parent, name):
+            if candidate not in used[county.key]:
+                used[county.key].add(candidate)
+                made.append((parent, candidate, kind, tier, ownership))
+                return True
+        return False
+
     def place(kind: str, count: int):
         for i in range(count):
             town = order[i] if i < len(order) else rng.choices(order, weights)[0]
-            parent, name, tier, ownership = next(gen(town, kind))
-            made.append((parent, name, kind, tier, ownership))
+            while True:
+                parent, name, tier, ownership = next(gen(town, kind))
+                if add(parent, name, kind, tier, ownership):
+                    break
 
     # County-level schools (县直学校) first, then township schools.
     senior_names = _senior_names(counties)
     for _ in range(counts[SchoolKind.SENIOR]):
         county, name = next(senior_names)
-        made.append((county, name, SchoolKind.SENIOR, "central", Ownership.PUBLIC))
+        add(county, name, SchoolKind.SENIOR, "central", Ownership.PUBLIC)
     yanchi, tongxin, qingtongxia = counties
-    made.append((yanchi, "盐池县职业中学", SchoolKind.VOCATIONAL, "central", Ownership.PUBLIC))
-    made.append((yanchi, "盐池县特殊教育学校", SchoolKind.SPECIAL, "central", Ownership.PUBLIC))
-    made.append((qingtongxia, HIGHER_EDUCATION, SchoolKind.HIGHER, "central", Ownership.PUBLIC))
+    add(yanchi, "盐池县职业中学", SchoolKind.VOCATIONAL, "central", Ownership.PUBLIC)
+    add(yanchi, "盐池县特殊教育学校", SchoolKind.SPECIAL, "central", Ownership.PUBLIC)
+    add(qingtongxia, HIGHER_EDUCATION, SchoolKind.HIGHER, "central", Ownership.PUBLIC)
     if counts[SchoolKind.TWELVE_YEAR]:
-        made.append(
-            (tongxin, "同心县育才学校", SchoolKind.TWELVE_YEAR, "central", Ownership.PRIVATE)
-        )
+        add(tongxin, "同心县育才学校", SchoolKind.TWELVE_YEAR, "central", Ownership.PRIVATE)
     for kind in (
         SchoolKind.PRIMARY,
         SchoolKind.KINDERGARTEN,
@@ -557,7 +572,8 @@ def build_world(seed: int = 2023, schools: int = 200) -> DemoWorld:
     training = _training_names(rng, [seat_of[c.key] for c in counties])
     for _ in range(counts[SchoolKind.TRAINING]):
         town, name = next(training)
-        made.append((town, name, SchoolKind.TRAINING, "town", Ownership.PRIVATE))
+        while not add(town, name, SchoolKind.TRAINING, "town", Ownership.PRIVATE):
+            town, name = next(training)
 
     school_specs: list[NodeSpec] = []
     for parent, name, kind, tier, ownership in made:
@@ -693,6 +709,21 @@ def _county_of(b: _Builder, node: NodeSpec) -> NodeSpec:
     while node.kind != NodeKind.COUNTY:
         node = b.nodes[node.parent]
     return node
+
+
+def _name_variants(b: _Builder, parent: NodeSpec, name: str) -> list[str]:
+    """The name, then the ways a county tells two schools of that name apart: a village
+    school with the village's full name, then with its township's short name before it."""
+    variants = [name]
+    if parent.kind == NodeKind.VILLAGE:
+        base = village_base(parent.name)
+        if name.startswith(base) and base != parent.name:
+            variants.append(parent.name + name[len(base) :])
+        town = b.nodes[parent.parent]
+        variants.append(town.short_name + variants[-1])
+    elif parent.kind == NodeKind.TOWNSHIP and not name.startswith(parent.short_name):
+        variants.append(parent.short_name + name)
+    return variants
 
 
 def _town_name(b: _Builder, node: NodeSpec) -> str:

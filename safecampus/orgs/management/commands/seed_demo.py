@@ -6,14 +6,16 @@ groups modelled on seed 000's annex, and one login per role (password `safecampu
 listed in `var/demo-users.json`.
 
 After the world, `hazards.demo` adds a year of activity: spots and standard schedules for
-every school, inspections, and hazards in every state of the workflow (see its docstring).
+every school, inspections, and hazards in every state of the workflow; `hazards.demo_review`
+the weekly analyses, the inspectors' visits and the bureau's notices; `notify.demo` the
+inboxes and the county's group robot (see their docstrings). All three take the same "now".
 
 The world is written with bulk inserts so that 200 schools load in a few seconds and 2,000
 still load quickly. Paths are allocated here exactly as `orgs.services` would (fixed-width
 segments from `path_segment`, each parent's `last_child` set to its number of children).
 No audit entries are written: the seed is the initial state of the database, not a change
 that someone made. Running the command again on a loaded database changes nothing (a database
-seeded before the activity existed gets the activity, once).
+seeded before a part of the activity existed gets that part, once).
 """
 
 import json
@@ -24,11 +26,14 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from safecampus.accounts.models import RoleAssignment, User
 from safecampus.hazards import demo as hazards_demo
+from safecampus.hazards import demo_review
+from safecampus.notify import demo as notify_demo
 from safecampus.orgs import demo_data
 from safecampus.orgs.choices import GROUP_ROLE_ORDER
 from safecampus.orgs.models import (
@@ -252,8 +257,7 @@ class Command(BaseCommand):
         if loaded:
             if not logins_file().exists():
                 write_logins_file()
-            if not hazards_demo.activity_loaded():
-                self._activity(seed, time.monotonic())
+            if self._activity(seed, time.monotonic()):
                 return
             self.stdout.write(_("The demo is already loaded: nothing was changed."))
             return
@@ -276,18 +280,39 @@ class Command(BaseCommand):
         self._activity(seed, started)
         self.stdout.write(_("Logins are listed in %(path)s.") % {"path": logins_file()})
 
-    def _activity(self, seed: int, started: float) -> None:
-        counts = hazards_demo.load_activity(seed=seed)
-        if not counts:
-            return
-        counts["seconds"] = time.monotonic() - started
-        self.stdout.write(
-            self.style.SUCCESS(
-                _(
-                    "A year of activity loaded (%(seconds).1f s in all): %(spots)d spots, "
-                    "%(schedules)d schedules, %(inspections)d inspections, %(hazards)d hazards, "
-                    "%(transitions)d workflow moves."
+    def _activity(self, seed: int, started: float) -> bool:
+        """Load whatever part of the year of activity is missing; True if anything was."""
+        now = timezone.now()
+        counts = hazards_demo.load_activity(seed=seed, now=now)
+        if counts:
+            counts["seconds"] = time.monotonic() - started
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _(
+                        "A year of activity loaded (%(seconds).1f s in all): %(spots)d spots, "
+                        "%(schedules)d schedules, %(inspections)d inspections, %(hazards)d "
+                        "hazards, %(transitions)d workflow moves."
+                    )
+                    % counts
                 )
-                % counts
             )
-        )
+        review = demo_review.load_review(seed=seed, now=now)
+        inbox = notify_demo.load_notifications(seed=seed, now=now)
+        if review or inbox:
+            figures = {"reviews": 0, "tasks": 0, "visits": 0, "documents": 0}
+            figures.update({"notifications": 0, "unread": 0, "deliveries": 0})
+            figures.update(review)
+            figures.update(inbox)
+            figures["seconds"] = time.monotonic() - started
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _(
+                        "The rhythm of review loaded (%(seconds).1f s in all): %(reviews)d weekly "
+                        "analyses with %(tasks)d follow-up tasks, %(visits)d inspector visits, "
+                        "%(documents)d notices and warnings issued, %(notifications)d "
+                        "notifications (%(unread)d unread), %(deliveries)d deliveries."
+                    )
+                    % figures
+                )
+            )
+        return bool(counts or review or inbox)
