@@ -1,5 +1,12 @@
 """Pages of emergency stats; included at "emergency/stats/" in config/urls.py."""
 
+from django.urls import path
+
+from safecampus.emergency import stats_views as views
+
 app_name = "stats"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("<int:pk>/", views.node_stats, name="node"),
+]

@@ -8,10 +8,10 @@ if any notification, delivery or channel exists).
   dated when the event happened. Their recipients have read most of those older than a couple
   of days, never their newest one: the safety officer finds reports to review and confirm and
   rectifications to accept, the township officer a hazard escalated to the township.
-- The bureau leader's inbox: the urgent alerts of the major hazards found in the county in
-  the last month and the hazards put in the circular (通报) lately. `hazard_events` addresses
-  the bureau's safety staff and not its leader, so these are written here with the same
-  titles and bodies.
+- The bureau leader's inbox: `hazard_events` tells the leaders of major hazards and of the
+  circular (通报), so the replay covers the last two weeks; the alerts of the month's earlier
+  major hazards are added here with the same titles and bodies, so the leader's inbox spans
+  the month they read it for.
 - The county's WeCom group robot, behind the intranet's relay: it posted the alert of every
   major hazard of the year until the relay went down, the last alert failed after five
   attempts and the administrator switched the robot off. Its deliveries are stored in their
@@ -127,12 +127,14 @@ def _as_reported(hazard, initial=None):
 
 
 def _leader(county, leader, since, now) -> list[tuple]:
-    from safecampus.hazards.choices import EscalationStep, Grade
+    from safecampus.hazards.choices import Grade
 
     made = []
     majors = _hazards(county).filter(grade=Grade.MAJOR).order_by("found_at", "id")
     recent = majors.filter(found_at__gte=now - datetime.timedelta(days=LEADER_DAYS))
     for hazard in list(recent) or list(majors)[-1:]:  # in a long holiday, the last one
+        if hazard.found_at >= since:
+            continue  # replayed with the last two weeks
         sent = notify(
             event="hazard.reported",
             severity=Severity.URGENT,
@@ -143,26 +145,6 @@ def _leader(county, leader, since, now) -> list[tuple]:
             link=hazard_events.hazard_link(hazard),
         )
         made += [(n, hazard.found_at) for n in sent]
-    for step, at in _ladder_steps(county, since, now, [EscalationStep.CIRCULAR]):
-        hazard = step.hazard
-        p = {"number": hazard.number, "school": hazard.org.name}
-
-        def title(step=step, p=p) -> str:
-            return _("Hazard %(number)s at %(school)s is overdue: %(step)s") % {
-                **p,
-                "step": step.get_step_display(),
-            }
-
-        sent = notify(
-            event=f"hazard.overdue.{step.step}",
-            severity=hazard_events.severity_of(hazard),
-            record=hazard,
-            recipients=[leader],
-            title=title,
-            body=hazard_events._body(hazard),
-            link=hazard_events.hazard_link(hazard),
-        )
-        made += [(n, at) for n in sent]
     return made
 
 

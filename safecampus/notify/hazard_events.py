@@ -106,12 +106,14 @@ def _send(hazard, event: str, recipients, title, *, by=None, extra: str = "", se
 
 def hazard_reported(hazard) -> list:
     """A new hazard: the school's safety officers and principal; a major one also the level
-    above. A report from the public awaiting review goes to the same people."""
+    above and the bureau's leaders, who answer for it. A report from the public awaiting
+    review goes to the same people."""
     from safecampus.hazards.choices import Status
 
     recipients = holders(hazard.org, SCHOOL_MANAGERS)
     if severity_of(hazard) == Severity.URGENT:
         recipients += holders(hazard.org, HIGHER_LEVELS, above=True, nearest=True)
+        recipients += holders(hazard.org, (Role.BUREAU_LEADER,), above=True, nearest=True)
     p = _params(hazard)
     if hazard.status == Status.PENDING_REVIEW:
         title = lambda: _("A report awaits review at %(school)s: %(number)s") % p  # noqa: E731
@@ -178,10 +180,16 @@ def hazard_moved(hazard, action: str, by, comment: str = "") -> list:
 
 
 def hazard_escalation_step(escalation) -> list:
-    """An overdue hazard reached a step of the ladder: the principal and the bureau."""
+    """An overdue hazard reached a step of the ladder: the principal and the bureau; the
+    circular (通报) is the leaders' act, so they hear of it too."""
+    from safecampus.hazards.choices import EscalationStep
+
     hazard = escalation.hazard
+    bureau = (Role.BUREAU_STAFF,)
+    if escalation.step == EscalationStep.CIRCULAR:
+        bureau += (Role.BUREAU_LEADER,)
     recipients = holders(hazard.org, (Role.PRINCIPAL,)) + holders(
-        hazard.org, (Role.BUREAU_STAFF,), above=True, nearest=True
+        hazard.org, bureau, above=True, nearest=True
     )
     p = {**_params(hazard)}
 

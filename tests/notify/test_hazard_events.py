@@ -22,6 +22,8 @@ def people(world):
         "town": f.user_with_role(Role.TOWNSHIP_OFFICER, world.town_a),
         "bureau": f.user_with_role(Role.BUREAU_STAFF, world.county_a),
         "other_bureau": f.user_with_role(Role.BUREAU_STAFF, world.county_b),
+        "leader": f.user_with_role(Role.BUREAU_LEADER, world.county_a),
+        "other_leader": f.user_with_role(Role.BUREAU_LEADER, world.county_b),
     }
 
 
@@ -43,8 +45,9 @@ def test_reported_general_hazard_goes_to_the_school_managers(people, world, make
 def test_reported_major_hazard_is_urgent_and_reaches_the_level_above(people, world, make_hazard):
     hazard = make_hazard(world.school_a1, grade="major", reported_by=people["officer"])
     hazard_events.hazard_reported(hazard)
-    # The reporter is not told of their own report; the nearest level above is the township.
-    assert told(people) == {"principal", "town"}
+    # The reporter is not told of their own report; the nearest level above is the township;
+    # the county's leaders answer for a major hazard.
+    assert told(people) == {"principal", "town", "leader"}
     assert set(Notification.objects.values_list("severity", flat=True)) == {Severity.URGENT}
 
 
@@ -74,11 +77,12 @@ def test_overdue_ladder_tells_the_principal_and_the_bureau_once(people, world, m
     make_hazard(world.school_b1, status="closed", deadline=today - datetime.timedelta(days=30))
     created = hazard_events.escalate_and_notify(today=today)
     assert {s.step for s in created} == {"reminder", "notice", "warning", "circular"}
-    # Four steps at once (nobody ran the job for a month): one message each, the highest step.
-    assert Notification.objects.count() == 2
-    assert told(people) == {"principal", "bureau"}
+    # Four steps at once (nobody ran the job for a month): one message each, the highest step;
+    # the circular is the leaders' act.
+    assert Notification.objects.count() == 3
+    assert told(people) == {"principal", "bureau", "leader"}
     assert set(Notification.objects.values_list("event", flat=True)) == {"hazard.overdue.circular"}
     # Running again changes nothing.
     assert hazard_events.escalate_and_notify(today=today) == []
-    assert Notification.objects.count() == 2
+    assert Notification.objects.count() == 3
     assert hazard.number in Notification.objects.first().title
