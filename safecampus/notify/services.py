@@ -100,7 +100,8 @@ def markdown_text(*, title: str, body: str, severity: str, place: str, url: str)
     if body:
         lines += ["", body]
     if url:
-        lines += ["", f"[{_('Open it')}]({url})"]
+        label = _("Open it")
+        lines += ["", f"[{label}]({url})"]
     return "\n".join(lines)
 
 

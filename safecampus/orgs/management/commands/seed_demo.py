@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from safecampus.accounts.models import RoleAssignment, User
+from safecampus.emergency import demo as emergency_demo
 from safecampus.hazards import demo as hazards_demo
 from safecampus.hazards import demo_review
 from safecampus.notify import demo as notify_demo
@@ -315,4 +316,19 @@ class Command(BaseCommand):
                     % figures
                 )
             )
-        return bool(counts or review or inbox)
+        emergency = emergency_demo.load_emergency(seed=seed, now=now)
+        if emergency:
+            figures = {"plans": 0, "drills": 0, "planned": 0, "incidents": 0}
+            figures.update(emergency)
+            figures["seconds"] = time.monotonic() - started
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _(
+                        "Emergency work loaded (%(seconds).1f s in all): %(plans)d plans, "
+                        "%(drills)d drills held and %(planned)d planned or cancelled, "
+                        "%(incidents)d incidents."
+                    )
+                    % figures
+                )
+            )
+        return bool(counts or review or inbox or emergency)
