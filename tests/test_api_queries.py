@@ -13,6 +13,9 @@ from tests.api_helpers import Records, api, api_setup  # noqa: F401
 
 # The token, the caller's roles, the count, the page, and one prefetch (roster or roles).
 MAX_QUERIES = 5
+# Aggregates whose figures take a few fixed grouped queries of their own (this year and last,
+# the response marks) besides the list's; fixed all the same.
+AGGREGATE_QUERIES = {"incident-stats": 8}
 
 
 def grow(world, count: int) -> None:
@@ -50,7 +53,7 @@ def test_list_query_count_does_not_grow_with_rows(world, route, django_assert_ma
     grow(world, 6)
     many = queries(client, url)
     assert many == few, (route, few, many)
-    with django_assert_max_num_queries(MAX_QUERIES):
+    with django_assert_max_num_queries(AGGREGATE_QUERIES.get(route, MAX_QUERIES)):
         client.get(url, {"page_size": 100})
 
 

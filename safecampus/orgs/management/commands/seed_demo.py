@@ -297,6 +297,22 @@ class Command(BaseCommand):
                     % counts
                 )
             )
+        # Drills raise hazards too: before the weekly analyses, whose figures count them.
+        emergency = emergency_demo.load_emergency(seed=seed, now=now)
+        if emergency:
+            figures = {"plans": 0, "drills": 0, "planned": 0, "incidents": 0}
+            figures.update(emergency)
+            figures["seconds"] = time.monotonic() - started
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _(
+                        "Emergency work loaded (%(seconds).1f s in all): %(plans)d plans, "
+                        "%(drills)d drills held and %(planned)d planned or cancelled, "
+                        "%(incidents)d incidents."
+                    )
+                    % figures
+                )
+            )
         review = demo_review.load_review(seed=seed, now=now)
         inbox = notify_demo.load_notifications(seed=seed, now=now)
         if review or inbox:
@@ -312,21 +328,6 @@ class Command(BaseCommand):
                         "analyses with %(tasks)d follow-up tasks, %(visits)d inspector visits, "
                         "%(documents)d notices and warnings issued, %(notifications)d "
                         "notifications (%(unread)d unread), %(deliveries)d deliveries."
-                    )
-                    % figures
-                )
-            )
-        emergency = emergency_demo.load_emergency(seed=seed, now=now)
-        if emergency:
-            figures = {"plans": 0, "drills": 0, "planned": 0, "incidents": 0}
-            figures.update(emergency)
-            figures["seconds"] = time.monotonic() - started
-            self.stdout.write(
-                self.style.SUCCESS(
-                    _(
-                        "Emergency work loaded (%(seconds).1f s in all): %(plans)d plans, "
-                        "%(drills)d drills held and %(planned)d planned or cancelled, "
-                        "%(incidents)d incidents."
                     )
                     % figures
                 )
