@@ -39,3 +39,10 @@ def week_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
     """Monday and Sunday of `day`'s week."""
     start = day - datetime.timedelta(days=day.weekday())
     return start, start + datetime.timedelta(days=6)
+
+
+def now_minute() -> datetime.datetime:
+    """Now, to the minute: the default of "when did it happen" on forms typed at the scene."""
+    from django.utils import timezone
+
+    return timezone.localtime().replace(second=0, microsecond=0)

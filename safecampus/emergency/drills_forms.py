@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from safecampus.core.dates import now_minute
 from safecampus.emergency import compliance
 from safecampus.emergency.choices import DrillStatus, Scenario
 from safecampus.emergency.drills import format_duration, parse_duration
@@ -173,6 +174,7 @@ class DrillPlanForm(forms.Form):
         else:
             self.fields["school"].queryset = drill_schools(user)
             preselect_single_node(self, "school")
+            self.initial.setdefault("held_at", now_minute())  # recorded just after, usually
 
 
 class BuildingForm(forms.Form):
@@ -363,6 +365,7 @@ class DrillRecordForm(forms.Form):
         else:
             self.fields["school"].queryset = drill_schools(user)
             preselect_single_node(self, "school")
+            self.initial.setdefault("held_at", now_minute())  # recorded just after, usually
 
     @property
     def school_id(self):

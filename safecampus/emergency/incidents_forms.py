@@ -3,13 +3,12 @@ later), completing it, the timeline's entries and corrections, the list's filter
 region's reporting deadlines. Every choice of a school or plan is limited to what the user
 may see (and, for the school, where the user may report)."""
 
-import datetime
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from safecampus.core.dates import now_minute
 from safecampus.emergency import incidents, privacy
 from safecampus.emergency.choices import IncidentStatus, IncidentType, Severity
 from safecampus.emergency.models import EmergencyPlan, Incident, IncidentEntry
@@ -32,10 +31,6 @@ SEVERITY_COLOUR = {
 
 def datetime_widget():
     return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT)
-
-
-def now_minute() -> datetime.datetime:
-    return timezone.localtime().replace(second=0, microsecond=0)
 
 
 def count_field(label, help_text=""):
