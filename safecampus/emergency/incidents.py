@@ -53,6 +53,7 @@ from safecampus.emergency.models import (
     IncidentPolicy,
 )
 from safecampus.orgs.models import OrgNode, ancestor_paths
+from safecampus.orgs.selectors import nearest_setting
 
 # A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
@@ -135,12 +136,7 @@ def next_number(school: OrgNode, year: int) -> str:
 def policy_for(node: OrgNode) -> IncidentPolicy:
     """The reporting policy of the nearest node at or above `node`; the defaults otherwise
     (an unsaved IncidentPolicy carries them)."""
-    paths = ancestor_paths(node.path)[::-1]  # nearest first
-    found = {p.org_path: p for p in IncidentPolicy.objects.filter(org_path__in=paths)}
-    for path in paths:
-        if path in found:
-            return found[path]
-    return IncidentPolicy()
+    return nearest_setting(IncidentPolicy, node)
 
 
 def deadlines(node: OrgNode, occurred_at: datetime.datetime):

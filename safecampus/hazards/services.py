@@ -40,7 +40,8 @@ from safecampus.hazards.models import (
 )
 from safecampus.hazards.workflow import MOVES, Move
 from safecampus.orgs.choices import NodeKind
-from safecampus.orgs.models import OrgNode, ancestor_paths
+from safecampus.orgs.models import OrgNode
+from safecampus.orgs.selectors import nearest_setting
 
 # ------------------------------------------------------------------------------ numbering
 
@@ -70,12 +71,7 @@ def next_number(school: OrgNode, year: int) -> str:
 
 def policy_for(node: OrgNode) -> DeadlinePolicy:
     """The deadline policy of the nearest node at or above `node`; the defaults otherwise."""
-    paths = ancestor_paths(node.path)[::-1]  # nearest first
-    policies = {p.org_path: p for p in DeadlinePolicy.objects.filter(org_path__in=paths)}
-    for path in paths:
-        if path in policies:
-            return policies[path]
-    return DeadlinePolicy()
+    return nearest_setting(DeadlinePolicy, node)
 
 
 def default_deadline(

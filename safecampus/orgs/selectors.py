@@ -124,3 +124,14 @@ def schools(user, *, node: OrgNode | None = None, kind: str = "", q: str = ""):
     if q:
         qs = qs.filter(Q(node__name__icontains=q) | Q(node__code__icontains=q))
     return qs
+
+
+def nearest_setting(model, node):
+    """The record of `model` (one per node: a county's policy, say) at the nearest node at or
+    above `node`, or an unsaved `model()` carrying the defaults. Settings are inherited down
+    the tree: a city's policy holds for its counties until a county sets its own."""
+    from safecampus.orgs.models import ancestor_paths
+
+    paths = ancestor_paths(node.path)[::-1]  # nearest first
+    found = {row.org_path: row for row in model.objects.filter(org_path__in=paths)}
+    return next((found[path] for path in paths if path in found), model())
