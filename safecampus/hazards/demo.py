@@ -732,6 +732,24 @@ def write(plan: Plan) -> dict:
                 created_at=spec.at, updated_at=spec.at,
             ))  # fmt: skip
         inspections = Inspection.objects.bulk_create(inspections, batch_size=2000)
+        # Which spots each check covered: the schedule's kind of spot, or the whole campus. A
+        # closed hazard's re-check is done by the next check of its spot.
+        spots_of: dict = {}
+        for sp in spots:
+            spots_of.setdefault((sp.org_id, sp.kind), []).append(sp.pk)
+            spots_of.setdefault((sp.org_id, ""), []).append(sp.pk)
+        kinds = {s.id: [c[2] for c in s.schedules] for s in plan.schools}
+        covered = Inspection.spots.through
+        Inspection.spots.through.objects.bulk_create(
+            (
+                covered(inspection_id=row.pk, spot_id=spot_id)
+                for spec, row in zip(plan.inspections, inspections, strict=True)
+                for spot_id in spots_of.get(
+                    (spec.school, kinds[spec.school][spec.schedule] or ""), ()
+                )
+            ),
+            batch_size=5000,
+        )
         inspection_of = {
             spec.key: row for spec, row in zip(plan.inspections, inspections, strict=True)
         }

@@ -401,3 +401,22 @@ def test_the_administrator_sees_the_robot_that_failed(seeded, client):
     client.force_login(User.objects.get(username="admin"))
     page = client.get(reverse("notify:deliveries"), {"status": "failed"}).content.decode()
     assert f'data-testid="delivery-{failed.pk}"' in page and failed.subject in page
+
+
+def test_checks_cover_their_spots_so_closed_hazards_get_rechecked(seeded):
+    """Each demo check covers the spots its schedule names, and the next check of a closed
+    hazard's spot is its re-check: the bureau does not face a year of phantom re-checks."""
+    from safecampus.hazards.followup import rechecks_due_qs
+
+    daily = Inspection.objects.filter(schedule__spot_kind="sensitive").first()
+    assert daily.spots.exists()
+    assert set(daily.spots.values_list("kind", flat=True)) == {"sensitive"}
+    bureau = User.objects.get(username="bureau")
+    closed_at_spots = Hazard.objects.filter(
+        status=Status.CLOSED,
+        spot__isnull=False,
+        recheck_on__lte=timezone.localdate() - datetime.timedelta(days=31),
+    )
+    due = rechecks_due_qs(bureau, timezone.localdate()).filter(spot__isnull=False)
+    assert closed_at_spots.count() > 20
+    assert due.filter(pk__in=closed_at_spots).count() < closed_at_spots.count() / 10
