@@ -29,6 +29,7 @@ from safecampus.emergency import incidents, privacy, response
 from safecampus.emergency import incidents_forms as f
 from safecampus.emergency.choices import IncidentStatus, Step
 from safecampus.emergency.models import Incident, IncidentEntry, IncidentPolicy
+from safecampus.orgs import node_pages
 from safecampus.orgs.models import OrgNode
 
 NAV = "incidents"
@@ -432,13 +433,7 @@ def _copy(incident):
 
 
 def _require_policy_view(user, node=None) -> None:
-    allowed = (
-        can_anywhere(user, "view", IncidentPolicy)
-        if node is None
-        else can(user, "view", IncidentPolicy, node)
-    )
-    if not allowed:
-        raise PermissionDenied(_("Your role does not allow this here."))
+    node_pages.require_view(user, IncidentPolicy, node)
 
 
 def _policy_url(node) -> str:
@@ -447,15 +442,8 @@ def _policy_url(node) -> str:
 
 @login_required
 def policy_home(request):
-    from safecampus.hazards.calendar_views import _home_node
-
-    user = request.user
-    _require_policy_view(user)
-    raw = request.GET.get("node", "")
-    node = scoped_get(user, OrgNode, pk=raw) if raw.isdigit() else _home_node(user)
-    if node is None:
-        raise Http404
-    return redirect(_policy_url(node))
+    _require_policy_view(request.user)
+    return redirect(_policy_url(node_pages.start_node(request)))
 
 
 @login_required
@@ -463,9 +451,6 @@ def policy_home(request):
 def policy(request, pk):
     """The reporting deadlines in force for a region (its own, inherited, or the defaults),
     and for policy writers a form to give the region numbers of its own."""
-    from safecampus.hazards.calendar_views import _picker_nodes
-    from safecampus.orgs.forms import NodeChoiceField, base_depth
-
     user = request.user
     node = scoped_get(user, OrgNode, pk=pk)
     _require_policy_view(user, node)
@@ -498,8 +483,6 @@ def policy(request, pk):
             )
             return redirect(_policy_url(node))
     source = in_force.org if in_force.pk else None
-    picker = NodeChoiceField(queryset=OrgNode.objects.none())
-    picker.base = base_depth(user)
     now = _local(timezone.now())
     return render(
         request,
@@ -521,9 +504,7 @@ def policy(request, pk):
             "form": form,
             "can_remove": own is not None and can(user, "delete", IncidentPolicy, node),
             "history": history_for(user, own) if own is not None else None,
-            "picker": [
-                {"pk": n.pk, "label": picker.label_from_instance(n)} for n in _picker_nodes(user)
-            ],
+            "picker": node_pages.picker_options(user, node),
         },
     )
 

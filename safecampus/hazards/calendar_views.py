@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,16 +21,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from safecampus.accounts.access import can, can_anywhere
+from safecampus.accounts.access import can
 from safecampus.core.audit_views import RECORD_URLS
 from safecampus.core.dates import ONE_DAY, add_months, month_of
 from safecampus.core.listing import form_page, require, scoped_get
 from safecampus.hazards import calendar as cal_mod
 from safecampus.hazards.models import CalendarPeriod
 from safecampus.hazards.schedules import BEFORE_HOLIDAY_DAYS
-from safecampus.orgs import selectors
-from safecampus.orgs.choices import NodeKind
-from safecampus.orgs.forms import NodeChoiceField, base_depth
+from safecampus.orgs import node_pages
 from safecampus.orgs.models import OrgNode, ancestor_paths
 
 NAV_KEY = "calendar"
@@ -51,12 +48,7 @@ RECORD_URLS["hazards.calendarperiod"] = "hazard_calendar:period"
 
 
 def _require_view(user, node=None) -> None:
-    if node is None:
-        allowed = can_anywhere(user, "view", CalendarPeriod)
-    else:
-        allowed = can(user, "view", CalendarPeriod, node)
-    if not allowed:
-        raise PermissionDenied(_("Your role does not allow this here."))
+    node_pages.require_view(user, CalendarPeriod, node)
 
 
 # ---------------------------------------------------------------------------- the year
@@ -195,38 +187,12 @@ def _cell(cal, day: datetime.date, before: set, today: datetime.date) -> dict:
 # ---------------------------------------------------------------------------- pages
 
 
-def _picker_nodes(user):
-    """Regions the user sees (a county has hundreds of schools); school users get their
-    schools, since no region is theirs to see."""
-    nodes = selectors.visible_nodes(user).order_by("path")
-    regions = nodes.exclude(kind=NodeKind.SCHOOL)
-    return list(regions[:500]) or list(nodes[:50])
-
-
-def picker_options(user, node) -> list[dict]:
-    """The node picker's options, the page's own node among them (a school shown to a bureau
-    user is not in the regions' list)."""
-    field = NodeChoiceField(queryset=OrgNode.objects.none())
-    field.base = base_depth(user)
-    nodes = _picker_nodes(user)
-    if all(n.pk != node.pk for n in nodes):
-        nodes = sorted([*nodes, node], key=lambda n: n.path)
-    return [{"pk": n.pk, "label": field.label_from_instance(n)} for n in nodes]
-
-
-def _home_node(user):
-    return selectors.top_nodes(user).order_by("path").first()
-
-
 @login_required
 def home(request):
     """The user's own calendar: the highest node they see, or the node picked in the menu."""
     user = request.user
     _require_view(user)
-    raw = request.GET.get("node", "")
-    node = scoped_get(user, OrgNode, pk=raw) if raw.isdigit() else _home_node(user)
-    if node is None:
-        raise Http404
+    node = node_pages.start_node(request)
     url = reverse("hazard_calendar:node", args=[node.pk])
     year = request.GET.get("year", "")
     return redirect(url + (f"?year={year}" if year.isdigit() else ""))
@@ -281,7 +247,7 @@ def node_calendar(request, pk):
             "can_add": can_add,
             "can_copy": can_add and not own_in_year,
             "own_in_year": own_in_year,
-            "picker": picker_options(user, node),
+            "picker": node_pages.picker_options(user, node),
         },
     )
 

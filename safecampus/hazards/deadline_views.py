@@ -20,11 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from safecampus.accounts.access import can, can_anywhere
+from safecampus.accounts.access import can
 from safecampus.core.audit_views import RECORD_URLS, history_for
 from safecampus.core.listing import apply_errors, require, scoped_get
 from safecampus.hazards import policies, services
-from safecampus.hazards.calendar_views import _home_node, picker_options
 from safecampus.hazards.choices import (
     DEFAULT_LADDER_DAYS,
     ESCALATION_LADDER,
@@ -33,6 +32,7 @@ from safecampus.hazards.choices import (
     Grade,
 )
 from safecampus.hazards.models import DeadlinePolicy
+from safecampus.orgs import node_pages
 from safecampus.orgs.models import OrgNode
 
 NAV_KEY = "deadlines"
@@ -71,12 +71,7 @@ class PolicyForm(forms.Form):
 
 
 def _require_view(user, node=None) -> None:
-    if node is None:
-        allowed = can_anywhere(user, "view", DeadlinePolicy)
-    else:
-        allowed = can(user, "view", DeadlinePolicy, node)
-    if not allowed:
-        raise PermissionDenied(_("Your role does not allow this here."))
+    node_pages.require_view(user, DeadlinePolicy, node)
 
 
 def _node_url(node) -> str:
@@ -87,11 +82,7 @@ def _node_url(node) -> str:
 def home(request):
     user = request.user
     _require_view(user)
-    raw = request.GET.get("node", "")
-    node = scoped_get(user, OrgNode, pk=raw) if raw.isdigit() else _home_node(user)
-    if node is None:
-        raise Http404
-    return redirect(_node_url(node))
+    return redirect(_node_url(node_pages.start_node(request)))
 
 
 @login_required
@@ -167,7 +158,7 @@ def node_policy(request, pk):
             "form": form,
             "can_remove": own is not None and can(user, "delete", DeadlinePolicy, node),
             "history": history_for(user, own) if own is not None else None,
-            "picker": picker_options(user, node),
+            "picker": node_pages.picker_options(user, node),
         },
     )
 
