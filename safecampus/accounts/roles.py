@@ -43,6 +43,11 @@ SPOT, CHECKLIST, SCHEDULE, CALENDAR, INSPECTION, HAZARD, POLICY = (
 )
 CHANNEL = "channel"  # notification channels (WeCom / DingTalk / mail) and their deliveries
 PLAN, DRILL, INCIDENT = "plan", "drill", "incident"
+# Safety education (1530, themed activities, campaigns), training and appointments, the
+# three-defense and staffing inventory, the compliance verdicts and rule overrides, and the
+# bureau's spot-checks of closed hazards.
+EDUCATION, TRAINING, DEFENSE = "education", "training", "defense"
+COMPLIANCE, RULE, SPOTCHECK = "compliance", "rule", "spotcheck"
 # The details of a sensitive incident (sexual assault, bullying, ...: minors' privacy). Roles
 # without it see such an incident only with names and details masked.
 SENSITIVE = "incident_sensitive"
@@ -50,6 +55,7 @@ RECORD_TYPES = (
     ORG, DEPARTMENT, PERSON, GROUP, USER, AUDIT, ATTACHMENT,
     SPOT, CHECKLIST, SCHEDULE, CALENDAR, INSPECTION, HAZARD, POLICY, CHANNEL,
     PLAN, DRILL, INCIDENT, SENSITIVE,
+    EDUCATION, TRAINING, DEFENSE, COMPLIANCE, RULE, SPOTCHECK,
 )
 
 # Hazards and inspections: who reads, who records, who manages. Workflow moves on a hazard
@@ -74,41 +80,61 @@ _FIELD_HAZARDS = {
 _READ_EMERGENCY = {PLAN: READ, DRILL: READ, INCIDENT: READ}
 _MANAGE_EMERGENCY = {PLAN: WRITE, DRILL: WRITE, INCIDENT: WRITE}
 _REPORT_INCIDENTS = {PLAN: READ, DRILL: READ, INCIDENT: VIEW_ADD}
+# Education, training, defense inventory and compliance. "change" on the inventory includes
+# confirming or correcting a figure on a visit; "change" on a spot-check is recording it.
+_READ_COMPLIANCE = {
+    EDUCATION: READ, TRAINING: READ, DEFENSE: READ, COMPLIANCE: READ, RULE: READ,
+    SPOTCHECK: READ,
+}
+_BUREAU_COMPLIANCE = {
+    EDUCATION: WRITE, TRAINING: WRITE, DEFENSE: WRITE, COMPLIANCE: READ, RULE: WRITE,
+    SPOTCHECK: WRITE,
+}
+_SCHOOL_COMPLIANCE = {
+    EDUCATION: WRITE, TRAINING: WRITE, DEFENSE: WRITE, COMPLIANCE: READ, RULE: READ,
+}
 _ORG_READ = {ORG: READ, DEPARTMENT: READ, PERSON: READ, GROUP: READ}
 _ORG_WRITE = {ORG: WRITE, DEPARTMENT: WRITE, PERSON: WRITE, GROUP: WRITE}
 
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.SYSADMIN: {
         **_ORG_WRITE, USER: WRITE, AUDIT: READ, CHANNEL: WRITE, **_BUREAU_HAZARDS,
-        **_MANAGE_EMERGENCY,
+        **_MANAGE_EMERGENCY, **_BUREAU_COMPLIANCE,
     },
     Role.BUREAU_LEADER: {
         **_ORG_READ, AUDIT: READ, CHANNEL: READ, **_READ_HAZARDS, **_READ_EMERGENCY,
-        SENSITIVE: READ,
+        SENSITIVE: READ, **_READ_COMPLIANCE,
     },
     Role.BUREAU_STAFF: {
         **_ORG_WRITE, AUDIT: READ, CHANNEL: WRITE, **_BUREAU_HAZARDS, **_MANAGE_EMERGENCY,
-        SENSITIVE: READ,
+        SENSITIVE: READ, **_BUREAU_COMPLIANCE,
     },
-    Role.INSPECTOR: {**_ORG_READ, **_FIELD_HAZARDS, **_READ_EMERGENCY},
+    Role.INSPECTOR: {
+        **_ORG_READ, **_FIELD_HAZARDS, **_READ_EMERGENCY, **_READ_COMPLIANCE,
+        DEFENSE: EDIT, SPOTCHECK: EDIT,
+    },
     Role.TOWNSHIP_OFFICER: {
         ORG: READ, DEPARTMENT: WRITE, PERSON: WRITE, GROUP: WRITE, AUDIT: READ, **_FIELD_HAZARDS,
-        PLAN: WRITE, DRILL: READ, INCIDENT: VIEW_ADD,
+        PLAN: WRITE, DRILL: READ, INCIDENT: VIEW_ADD, **_READ_COMPLIANCE,
     },
     Role.PRINCIPAL: {
         ORG: EDIT, DEPARTMENT: READ, PERSON: WRITE, GROUP: WRITE, AUDIT: READ,
-        **_SCHOOL_MANAGER_HAZARDS, **_MANAGE_EMERGENCY, SENSITIVE: READ,
+        **_SCHOOL_MANAGER_HAZARDS, **_MANAGE_EMERGENCY, SENSITIVE: READ, **_SCHOOL_COMPLIANCE,
     },
     Role.SAFETY_OFFICER: {
         ORG: EDIT, DEPARTMENT: READ, PERSON: WRITE, GROUP: WRITE, AUDIT: READ,
-        **_SCHOOL_MANAGER_HAZARDS, **_MANAGE_EMERGENCY,
+        **_SCHOOL_MANAGER_HAZARDS, **_MANAGE_EMERGENCY, **_SCHOOL_COMPLIANCE,
     },
-    Role.TEACHER: {ORG: READ, PERSON: READ, **_FIELD_HAZARDS, **_REPORT_INCIDENTS},
-    Role.GUARD: {ORG: READ, **_FIELD_HAZARDS, **_REPORT_INCIDENTS},
+    # A class teacher records the 1530 reminders of the classes they teach.
+    Role.TEACHER: {
+        ORG: READ, PERSON: READ, **_FIELD_HAZARDS, **_REPORT_INCIDENTS, EDUCATION: VIEW_ADD,
+    },
+    Role.GUARD: {ORG: READ, **_FIELD_HAZARDS, **_REPORT_INCIDENTS, DEFENSE: READ},
     Role.DEPARTMENT_LIAISON: {
         **_ORG_READ, **_FIELD_HAZARDS, **_REPORT_INCIDENTS, SENSITIVE: READ,
+        TRAINING: READ, DEFENSE: EDIT,
     },
-    Role.OBSERVER: {**_ORG_READ, **_READ_HAZARDS, **_READ_EMERGENCY},
+    Role.OBSERVER: {**_ORG_READ, **_READ_HAZARDS, **_READ_EMERGENCY, **_READ_COMPLIANCE},
 }
 # fmt: on
 
@@ -122,7 +148,15 @@ DEPARTMENT_RECORD_TYPES: dict[str, frozenset[str]] = dict.fromkeys(
 )
 # Police handle incidents (and may read sensitive ones: they investigate them); fire and
 # rescue take part in drills; health departments follow food poisoning and epidemics.
-DEPARTMENT_RECORD_TYPES[DepartmentKind.POLICE] |= {PLAN, DRILL, INCIDENT, SENSITIVE}
+# Police also check and confirm the security facilities (POLICE-MONTHLY) and train guards.
+DEPARTMENT_RECORD_TYPES[DepartmentKind.POLICE] |= {
+    PLAN,
+    DRILL,
+    INCIDENT,
+    SENSITIVE,
+    TRAINING,
+    DEFENSE,
+}
 DEPARTMENT_RECORD_TYPES[DepartmentKind.FIRE] |= {PLAN, DRILL}
 DEPARTMENT_RECORD_TYPES[DepartmentKind.HEALTH] |= {PLAN, INCIDENT}
 

@@ -37,6 +37,10 @@ INSTALLED_APPS = [
     "safecampus.hazards",
     "safecampus.notify",
     "safecampus.emergency",
+    "safecampus.compliance",
+    "safecampus.education",
+    "safecampus.training",
+    "safecampus.defense",
 ]
 
 MIDDLEWARE = [
@@ -206,7 +210,7 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "safecampus.emergency.choices.IncidentStatus",
         "IncidentStepEnum": "safecampus.emergency.choices.Step",
         "DrillStatusEnum": "safecampus.emergency.choices.DrillStatus",
-        "ComplianceStatusEnum": "safecampus.emergency.compliance.Status",
+        "ComplianceStatusEnum": "safecampus.compliance.verdicts.Status",
     },
 }
 

@@ -21,6 +21,8 @@ GROUPS = {
     "hazards": pgettext_lazy("menu", "Inspection and hazards"),
     "review": pgettext_lazy("menu", "Review"),
     "emergency": pgettext_lazy("menu", "Emergency"),
+    "education": pgettext_lazy("menu", "Education and training"),
+    "defense": pgettext_lazy("menu", "Three defenses"),
     "compliance": pgettext_lazy("menu", "Compliance"),
     "settings": pgettext_lazy("menu", "Settings"),
     "org": pgettext_lazy("menu", "Organisation"),

@@ -21,28 +21,28 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
+from safecampus.compliance.verdicts import (  # noqa: F401  the shared vocabulary
+    STATUS_ORDER,
+    Period,
+    Status,
+    Verdict,
+    last_ended_month,
+    last_ended_quarter,
+    month_period,
+    quarter_of,
+    term_period,
+    worst,
+)
 from safecampus.core.dates import ONE_DAY, add_months, day_start
 from safecampus.emergency.choices import DrillStatus, Scenario
 from safecampus.orgs.choices import SchoolKind
 
 # --------------------------------------------------------------------------- vocabulary
-
-
-class Status(models.TextChoices):
-    COMPLIANT = "compliant", gettext_lazy("Compliant")
-    NOT_COMPLIANT = "not_compliant", gettext_lazy("Not compliant")
-    NOT_APPLICABLE = "not_applicable", gettext_lazy("Not applicable")
-    NO_DATA = "no_data", gettext_lazy("No data")
-
-
-# Worst first: a summary of several verdicts takes the first status present.
-STATUS_ORDER = [Status.NOT_COMPLIANT, Status.NO_DATA, Status.COMPLIANT, Status.NOT_APPLICABLE]
 
 K = SchoolKind
 QUARTERLY_KINDS = frozenset({K.KINDERGARTEN})
@@ -95,25 +95,6 @@ def _duration(seconds) -> str:
 
 
 # ------------------------------------------------------------------------------- facts
-
-
-@dataclass(frozen=True)
-class Period:
-    key: str  # 2026-10, 2026-Q3, 2026-09-01/2027-01-22 (a term), 2026-10-12 (a drill)
-    label: str  # 2026年10月, 2026年第3季度, 2026年秋季学期, 2026-10-12
-    start: datetime.date
-    end: datetime.date
-
-    def __contains__(self, day: datetime.date) -> bool:
-        return self.start <= day <= self.end
-
-    def as_dict(self) -> dict:
-        return {
-            "key": self.key,
-            "label": self.label,
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-        }
 
 
 @dataclass(frozen=True)
@@ -191,83 +172,17 @@ class SchoolFacts:
         return found[-1] if found else None
 
 
-@dataclass(frozen=True)
-class Verdict:
-    rule: str
-    status: str
-    period: Period | None
-    explanation: str
-    evidence: tuple[DrillFact, ...] = ()
-    school_id: int | None = None
-
-    @property
-    def status_label(self) -> str:
-        return str(Status(self.status).label)
-
-    @property
-    def is_failing(self) -> bool:
-        return self.status == Status.NOT_COMPLIANT
-
-    @property
-    def title(self) -> str:
-        return str(RULES_BY_ID[self.rule].title) if self.rule in RULES_BY_ID else self.rule
-
-    def as_dict(self) -> dict:
-        return {
-            "rule": self.rule,
-            "title": self.title,
-            "status": self.status,
-            "status_label": self.status_label,
-            "period": self.period.as_dict() if self.period else None,
-            "explanation": self.explanation,
-            "evidence": [d.as_dict() for d in self.evidence],
-        }
-
-
 # ----------------------------------------------------------------------------- periods
-
-
-def month_period(day: datetime.date) -> Period:
-    first = day.replace(day=1)
-    last = add_months(first, 1) - ONE_DAY
-    return Period(
-        f"{first.year}-{first.month:02d}",
-        formats.date_format(first, "YEAR_MONTH_FORMAT"),
-        first,
-        last,
-    )
-
-
-def quarter_of(day: datetime.date) -> Period:
-    q = (day.month - 1) // 3 + 1
-    first = datetime.date(day.year, 3 * q - 2, 1)
-    last = add_months(first, 3) - ONE_DAY
-    label = _("Q%(quarter)d %(year)d") % {"quarter": q, "year": day.year}
-    return Period(f"{day.year}-Q{q}", label, first, last)
-
-
-def term_period(term) -> Period:
-    return Period(
-        f"{term.start.isoformat()}/{term.end.isoformat()}", term.name, term.start, term.end
-    )
-
-
-def last_ended_month(as_of: datetime.date) -> Period:
-    return month_period(as_of.replace(day=1) - ONE_DAY)
-
-
-def last_ended_quarter(as_of: datetime.date) -> Period:
-    return quarter_of(quarter_of(as_of).start - ONE_DAY)
 
 
 def ended_terms(calendar, as_of: datetime.date) -> list:
     return [t for t in calendar.terms if t.end < as_of]
 
 
-def first_week(calendar, term) -> Period | None:
-    """The first FIRST_WEEK_DAYS school days of a term (开学第一周)."""
+def first_week(calendar, term, length: int = FIRST_WEEK_DAYS) -> Period | None:
+    """The first `length` school days of a term (开学第一周)."""
     days = calendar.school_days(term.start, min(term.end, term.start + 28 * ONE_DAY))
-    days = days[:FIRST_WEEK_DAYS]
+    days = days[:length]
     if not days:
         return None
     label = _("first week of %(term)s") % {"term": term.name}
@@ -284,7 +199,7 @@ def _verdict(rule, status, period, explanation, facts, evidence=()) -> Verdict:
         period=period,
         explanation=explanation,
         evidence=tuple(evidence),
-        school_id=facts.node_id,
+        node_id=facts.node_id,
     )
 
 
@@ -318,8 +233,8 @@ def _kind_label(kinds) -> str:
     return _join(K(k).label for k in K.values if k in kinds)
 
 
-def _frequency(rule: str, facts: SchoolFacts, period: Period) -> Verdict:
-    """At least one evacuation drill in `period` (a month or a quarter)."""
+def _frequency(rule: str, facts: SchoolFacts, period: Period, minimum: int = 1) -> Verdict:
+    """At least `minimum` evacuation drills in `period` (a month or a quarter)."""
     if not facts.calendar.school_days(period.start, period.end):
         return _not_applicable(
             rule,
@@ -331,6 +246,16 @@ def _frequency(rule: str, facts: SchoolFacts, period: Period) -> Verdict:
     if not facts.covers(period):
         return _no_records(rule, period, facts)
     found = facts.held_in(period, lambda d: d.is_evacuation)
+    if found and len(found) < minimum:
+        text = _(
+            "%(count)d of the %(minimum)d evacuation drills due in %(period)s, the last on %(date)s."
+        ) % {
+            "count": len(found),
+            "minimum": minimum,
+            "period": period.label,
+            "date": found[-1].held_on.isoformat(),
+        }
+        return _verdict(rule, Status.NOT_COMPLIANT, period, text, facts, found)
     if found:
         text = ngettext(
             "%(count)d evacuation drill in %(period)s, on %(date)s.",
@@ -381,8 +306,9 @@ def _per_term(
     never_text: str,
     near_miss: Callable[[DrillFact], bool] | None = None,
     near_miss_text: str = "",
+    minimum: int = 1,
 ) -> Verdict:
-    """At least one drill passing `test` in the term."""
+    """At least `minimum` drills passing `test` in the term."""
     term = _term_for(facts, term)
     if term is None:
         return _no_term(rule, facts)
@@ -390,6 +316,13 @@ def _per_term(
     if not facts.covers(period):
         return _no_records(rule, period, facts)
     found = facts.held_in(period, test)
+    if found and len(found) < minimum:
+        text = found_text % {"date": found[-1].held_on.isoformat(), "term": period.label}
+        text += _gap() + _("%(count)d of the %(minimum)d due.") % {
+            "count": len(found),
+            "minimum": minimum,
+        }
+        return _verdict(rule, Status.NOT_COMPLIANT, period, text, facts, found)
     if found:
         text = found_text % {"date": found[-1].held_on.isoformat(), "term": period.label}
         return _verdict(rule, Status.COMPLIANT, period, text, facts, found)
@@ -423,7 +356,7 @@ def _drill_period(drill: DrillFact) -> Period:
 # ------------------------------------------------------------------------------- rules
 
 
-def drill_school(facts: SchoolFacts, period: Period | None = None) -> Verdict:
+def drill_school(facts: SchoolFacts, period: Period | None = None, per_month: int = 1) -> Verdict:
     """DRILL-SCHOOL: primary and secondary schools, at least one evacuation drill a month."""
     period = period or last_ended_month(facts.as_of)
     if facts.kind not in MONTHLY_KINDS:
@@ -433,18 +366,20 @@ def drill_school(facts: SchoolFacts, period: Period | None = None) -> Verdict:
             facts,
             _("The rule applies to primary and secondary schools."),
         )
-    return _frequency("DRILL-SCHOOL", facts, period)
+    return _frequency("DRILL-SCHOOL", facts, period, per_month)
 
 
-def drill_kg(facts: SchoolFacts, period: Period | None = None) -> Verdict:
+def drill_kg(facts: SchoolFacts, period: Period | None = None, per_quarter: int = 1) -> Verdict:
     """DRILL-KG: kindergartens, at least one evacuation drill a quarter."""
     period = period or last_ended_quarter(facts.as_of)
     if facts.kind not in QUARTERLY_KINDS:
         return _not_applicable("DRILL-KG", period, facts, _("The rule applies to kindergartens."))
-    return _frequency("DRILL-KG", facts, period)
+    return _frequency("DRILL-KG", facts, period, per_quarter)
 
 
-def drill_term_first_week(facts: SchoolFacts, term=None) -> Verdict:
+def drill_term_first_week(
+    facts: SchoolFacts, term=None, first_week_days: int = FIRST_WEEK_DAYS
+) -> Verdict:
     """DRILL-TERM-FIRST-WEEK: a comprehensive drill in the first week of each term."""
     rule = "DRILL-TERM-FIRST-WEEK"
     if facts.kind not in GUIDE_KINDS:
@@ -458,7 +393,8 @@ def drill_term_first_week(facts: SchoolFacts, term=None) -> Verdict:
         begun = [
             t
             for t in facts.calendar.terms
-            if (week := first_week(facts.calendar, t)) is not None and week.end < facts.as_of
+            if (week := first_week(facts.calendar, t, first_week_days)) is not None
+            and week.end < facts.as_of
         ]
         term = begun[-1] if begun else None
     if term is None:
@@ -470,7 +406,7 @@ def drill_term_first_week(facts: SchoolFacts, term=None) -> Verdict:
             % {"date": facts.as_of.isoformat()},
             facts,
         )
-    week = first_week(facts.calendar, term)
+    week = first_week(facts.calendar, term, first_week_days)
     if week is None:
         return _not_applicable(
             rule, term_period(term), facts, _("%(term)s has no school day.") % {"term": term.name}
@@ -498,7 +434,7 @@ def drill_term_first_week(facts: SchoolFacts, term=None) -> Verdict:
     return _verdict(rule, Status.NOT_COMPLIANT, week, text, facts, later[:1])
 
 
-def drill_night(facts: SchoolFacts, term=None) -> Verdict:
+def drill_night(facts: SchoolFacts, term=None, per_term: int = 1) -> Verdict:
     """DRILL-NIGHT: boarding schools hold night drills "periodically" (适时, seed 002), read
     here as at least one night drill each term."""
     rule = "DRILL-NIGHT"
@@ -513,10 +449,11 @@ def drill_night(facts: SchoolFacts, term=None) -> Verdict:
         missing_text=_("No night drill in %(term)s."),
         last_text=_("Last night drill %(date)s."),
         never_text=_("No night drill on record."),
+        minimum=per_term,
     )
 
 
-def drill_terror(facts: SchoolFacts, term=None) -> Verdict:
+def drill_terror(facts: SchoolFacts, term=None, per_term: int = 1) -> Verdict:
     """DRILL-TERROR: a violence and terror drill with the police, at least once a term."""
     rule = "DRILL-TERROR"
     if facts.kind not in GUIDE_KINDS:
@@ -537,6 +474,7 @@ def drill_terror(facts: SchoolFacts, term=None) -> Verdict:
         never_text=_("None on record."),
         near_miss=lambda d: d.scenario == Scenario.VIOLENCE,
         near_miss_text=_("The violence and terror drill of %(date)s had no police taking part."),
+        minimum=per_term,
     )
 
 
@@ -567,17 +505,19 @@ def _evacuation(rule: str, kinds, limit: int, facts: SchoolFacts) -> Verdict:
     return _verdict(rule, Status.NOT_COMPLIANT, _drill_period(drill), text, facts, [drill])
 
 
-def evac_middle(facts: SchoolFacts) -> Verdict:
+def evac_middle(facts: SchoolFacts, max_seconds: int = MIDDLE_LIMIT) -> Verdict:
     """EVAC-MIDDLE: a middle school evacuates within 2 minutes."""
-    return _evacuation("EVAC-MIDDLE", MIDDLE_KINDS, MIDDLE_LIMIT, facts)
+    return _evacuation("EVAC-MIDDLE", MIDDLE_KINDS, max_seconds, facts)
 
 
-def evac_primary(facts: SchoolFacts) -> Verdict:
+def evac_primary(facts: SchoolFacts, max_seconds: int = PRIMARY_LIMIT) -> Verdict:
     """EVAC-PRIMARY: a primary school evacuates within 3 minutes."""
-    return _evacuation("EVAC-PRIMARY", PRIMARY_KINDS, PRIMARY_LIMIT, facts)
+    return _evacuation("EVAC-PRIMARY", PRIMARY_KINDS, max_seconds, facts)
 
 
-def drill_guide(facts: SchoolFacts) -> Verdict:
+def drill_guide(
+    facts: SchoolFacts, max_seconds: int = GUIDE_LIMIT, max_storeys: int = GUIDE_STOREYS
+) -> Verdict:
     """DRILL-GUIDE: each building of up to four storeys evacuated within 2 minutes."""
     rule = "DRILL-GUIDE"
     if facts.kind not in GUIDE_KINDS:
@@ -599,7 +539,7 @@ def drill_guide(facts: SchoolFacts) -> Verdict:
         )
     period = _drill_period(drill)
     date = drill.held_on.isoformat()
-    low = [b for b in drill.buildings if b.storeys <= GUIDE_STOREYS]
+    low = [b for b in drill.buildings if b.storeys <= max_storeys]
     if not low:
         return _not_applicable(
             rule,
@@ -610,8 +550,8 @@ def drill_guide(facts: SchoolFacts) -> Verdict:
             )
             % {"date": date},
         )
-    limit = _duration(GUIDE_LIMIT)
-    slow = [b for b in low if b.seconds > GUIDE_LIMIT]
+    limit = _duration(max_seconds)
+    slow = [b for b in low if b.seconds > max_seconds]
     if slow:
         parts = [
             _("%(name)s (%(storeys)d storeys) took %(time)s, more than %(limit)s")
@@ -633,99 +573,35 @@ def drill_guide(facts: SchoolFacts) -> Verdict:
 
 @dataclass(frozen=True)
 class Rule:
+    """A drill rule as the drill pages use it; its title and text are the catalogue's
+    (compliance/catalog.py), the one place where the rules are written down."""
+
     id: str
-    title: str
-    text: str  # the rule as the system applies it, with its interpretation and source
     check: Callable[[SchoolFacts], Verdict]
     cadence: str  # month / quarter / term / latest
 
+    @property
+    def title(self) -> str:
+        from safecampus.compliance.catalog import RULES_BY_CODE
+
+        return RULES_BY_CODE[self.id].title
+
+    @property
+    def text(self) -> str:
+        from safecampus.compliance.catalog import RULES_BY_CODE
+
+        return RULES_BY_CODE[self.id].text
+
 
 RULES: tuple[Rule, ...] = (
-    Rule(
-        "DRILL-SCHOOL",
-        gettext_lazy("Monthly evacuation drill"),
-        gettext_lazy(
-            "Primary and secondary schools hold at least one evacuation drill a month (a drill "
-            "of fire, earthquake, crowding, gas, flood, extreme weather or a comprehensive "
-            "drill, or any drill with an evacuation time). The last month that has ended is "
-            "judged; a month without a school day is not. Source: seed 004; 中小学幼儿园应急疏散演练指南."
-        ),
-        drill_school,
-        "month",
-    ),
-    Rule(
-        "DRILL-KG",
-        gettext_lazy("Quarterly evacuation drill (kindergartens)"),
-        gettext_lazy(
-            "Kindergartens hold at least one evacuation drill a quarter. The last quarter that "
-            "has ended is judged. Source: seed 004; 中小学幼儿园应急疏散演练指南."
-        ),
-        drill_kg,
-        "quarter",
-    ),
-    Rule(
-        "DRILL-TERM-FIRST-WEEK",
-        gettext_lazy("Comprehensive drill in the first week of term"),
-        gettext_lazy(
-            "A comprehensive emergency drill in the first week of each term, read as its first "
-            "five school days on the school's calendar. Source: seed 002 §20."
-        ),
-        drill_term_first_week,
-        "term",
-    ),
-    Rule(
-        "DRILL-NIGHT",
-        gettext_lazy("Night drill (boarding schools)"),
-        gettext_lazy(
-            "Boarding schools hold night drills “in good time” (适时); the system reads this as "
-            "at least one night drill each term. The last term that has ended is judged. "
-            "Source: seed 002 §20."
-        ),
-        drill_night,
-        "term",
-    ),
-    Rule(
-        "DRILL-TERROR",
-        gettext_lazy("Violence and terror drill with the police"),
-        gettext_lazy(
-            "At least one violence and terror drill with the police taking part each term. The "
-            "last term that has ended is judged. Source: seed 003."
-        ),
-        drill_terror,
-        "term",
-    ),
-    Rule(
-        "EVAC-MIDDLE",
-        gettext_lazy("Evacuation within 2 minutes (middle schools)"),
-        gettext_lazy(
-            "Junior, senior and vocational middle schools evacuate within 2 minutes; the last "
-            "drill with an evacuation time in the past twelve months is judged. Source: seed 004."
-        ),
-        evac_middle,
-        "latest",
-    ),
-    Rule(
-        "EVAC-PRIMARY",
-        gettext_lazy("Evacuation within 3 minutes (primary schools)"),
-        gettext_lazy(
-            "Primary schools evacuate within 3 minutes; nine- and twelve-year schools, whose "
-            "youngest pupils set the pace, are held to this target too. The last drill with an "
-            "evacuation time in the past twelve months is judged. Source: seed 004."
-        ),
-        evac_primary,
-        "latest",
-    ),
-    Rule(
-        "DRILL-GUIDE",
-        gettext_lazy("2 minutes per building of up to four storeys"),
-        gettext_lazy(
-            "Each building of four storeys or fewer is evacuated within 2 minutes; taller "
-            "buildings have no fixed time. The last drill with times per building in the past "
-            "twelve months is judged. Source: 教基一厅〔2014〕2号 中小学幼儿园应急疏散演练指南."
-        ),
-        drill_guide,
-        "latest",
-    ),
+    Rule("DRILL-SCHOOL", drill_school, "month"),
+    Rule("DRILL-KG", drill_kg, "quarter"),
+    Rule("DRILL-TERM-FIRST-WEEK", drill_term_first_week, "term"),
+    Rule("DRILL-NIGHT", drill_night, "term"),
+    Rule("DRILL-TERROR", drill_terror, "term"),
+    Rule("EVAC-MIDDLE", evac_middle, "latest"),
+    Rule("EVAC-PRIMARY", evac_primary, "latest"),
+    Rule("DRILL-GUIDE", drill_guide, "latest"),
 )
 RULES_BY_ID = {r.id: r for r in RULES}
 RULE_IDS = tuple(RULES_BY_ID)
@@ -734,14 +610,6 @@ RULE_IDS = tuple(RULES_BY_ID)
 def evaluate(facts: SchoolFacts, rule_ids=None) -> list[Verdict]:
     """Every rule (or those named) for one school, in the table's order."""
     return [r.check(facts) for r in RULES if rule_ids is None or r.id in rule_ids]
-
-
-def worst(verdicts) -> str:
-    present = {v.status for v in verdicts}
-    for status in STATUS_ORDER:
-        if status in present:
-            return status
-    return Status.NOT_APPLICABLE
 
 
 def history(facts: SchoolFacts, months: int = 12, terms: int = 2) -> list[Verdict]:

@@ -305,6 +305,10 @@ def test_every_rule_of_the_domain_is_evaluated_and_serialises(world, bureau):
         data = v.as_dict()
         assert set(data) == {
             "rule",
+            "code",
+            "verdict",
+            "node",
+            "value",
             "title",
             "status",
             "status_label",

@@ -734,14 +734,14 @@ def test_api_compliance_of_a_school(world, outsider):
     assert response.status_code == 200
     (row,) = response.json()["results"]
     verdicts = {v["rule"]: v for v in row["verdicts"]}
-    assert verdicts["DRILL-SCHOOL"]["status"] == "not_compliant"
+    assert verdicts["DRILL-SCHOOL"]["status"] == "non_compliant"
     assert verdicts["DRILL-SCHOOL"]["period"]["key"] == "2026-10"
     assert "2026年10月无演练" in verdicts["DRILL-SCHOOL"]["explanation"]
     assert verdicts["EVAC-PRIMARY"]["evidence"][0]["evacuation_seconds"] == 220
     detail = api(user).get(
         f"/api/v1/drill-compliance/{world.school_a1.pk}/", {"as_of": "2026-11-05"}
     )
-    assert detail.status_code == 200 and detail.json()["status"] == "not_compliant"
+    assert detail.status_code == 200 and detail.json()["status"] == "non_compliant"
     assert api(outsider).get(f"/api/v1/drill-compliance/{world.school_a1.pk}/").status_code == 404
     assert (
         api(outsider)

@@ -1,0 +1,3 @@
+"""The compliance resources of the API: rules and verdicts."""
+
+ROUTES: list = []

@@ -1,0 +1,3 @@
+"""The defense resources of the API."""
+
+ROUTES: list = []

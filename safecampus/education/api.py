@@ -1,0 +1,3 @@
+"""The education resources of the API."""
+
+ROUTES: list = []

@@ -1,0 +1,3 @@
+"""Spot-checks of closed hazards in the API."""
+
+ROUTES: list = []

@@ -1,0 +1,3 @@
+"""The training resources of the API."""
+
+ROUTES: list = []
