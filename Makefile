@@ -9,7 +9,7 @@ DEMO_SCHOOLS ?= 200
 PORT ?= 8000
 export FAST_PASSWORD_HASHER ?=
 
-.PHONY: demo test install assets system-deps lint check test-sqlite test-postgres serve messages clean
+.PHONY: demo test install assets system-deps lint check test-sqlite test-postgres serve serve-prod messages clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -82,6 +82,13 @@ messages: install
 serve: install assets
 	$(BIN)/safecampus collectstatic --noinput -v 0
 	$(BIN)/gunicorn safecampus.config.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --threads 4
+
+# Level 2 of docs/deployment.md: PostgreSQL (database created if missing), Redis, gunicorn
+# (2 workers), an RQ worker and the periodic jobs; Ctrl-C stops all. nginx config: deploy/nginx/.
+PROD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/safecampus_prod
+REDIS_URL ?= redis://127.0.0.1:6379/0
+serve-prod: install assets
+	@DATABASE_URL=$(PROD_DATABASE_URL) REDIS_URL=$(REDIS_URL) PORT=$(PORT) BIN=$(BIN) deploy/serve-prod.sh
 
 clean:
 	rm -rf $(VENV) node_modules var

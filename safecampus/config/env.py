@@ -84,7 +84,20 @@ def env_database(name: str, default: str, base_dir: Path) -> dict:
     Immediate transactions take the write lock when a transaction starts, so two
     writers queue behind the busy timeout instead of failing with "database is locked".
     """
-    value = _raw(name) or default
+    return database_from_url(name, _raw(name) or default, base_dir)
+
+
+def env_database_list(name: str, base_dir: Path) -> list[dict]:
+    """A comma-separated list of database URLs (read replicas); empty when unset."""
+    value = _raw(name)
+    if not value:
+        return []
+    urls = [url.strip() for url in value.split(",") if url.strip()]
+    return [database_from_url(name, url, base_dir) for url in urls]
+
+
+def database_from_url(name: str, value: str, base_dir: Path) -> dict:
+    """One database URL as Django settings; `name` is the variable it came from (for errors)."""
     scheme = value.split(":", 1)[0]
     if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
         raise ImproperlyConfigured(

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from safecampus.config import env
+from safecampus.config import env, storage
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _checkout = PACKAGE_DIR.parent
@@ -85,9 +85,24 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Tests use a file too, so they run in WAL mode like the real thing.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-safecampus.sqlite3")}
+# Cluster level: PostgreSQL standbys for the reads views mark with use_replica() (dashboards,
+# reports); see safecampus/config/db_router.py and docs/deployment.md.
+for _number, _replica in enumerate(env.env_database_list("DATABASE_REPLICA_URLS", BASE_DIR), 1):
+    DATABASES[f"replica_{_number}"] = {**_replica, "TEST": {"MIRROR": "default"}}
+DATABASE_REPLICAS = [alias for alias in DATABASES if alias != "default"]
+# After a browser's request wrote, its reads stay on the primary this long (replication lag).
+DATABASE_REPLICA_PIN_SECONDS = env.env_int("DATABASE_REPLICA_PIN_SECONDS", 10)
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["safecampus.config.db_router.ReplicaRouter"]
+    MIDDLEWARE.insert(0, "safecampus.config.db_router.ReplicaMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _redis_url = env._raw("REDIS_URL")
+_tasks_backend = env.env_choice("TASKS_BACKEND", "database", ("database", "rq"))
+if _tasks_backend == "rq" and not _redis_url:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL (redis://host:6379/0).")
 if _redis_url:
     CACHES = {
         "default": {
@@ -164,7 +179,7 @@ _vendor = BASE_DIR / "build" / "vendor"
 if _vendor.exists():
     STATICFILES_DIRS.append(("vendor", _vendor))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": storage.default_storage(),  # MEDIA_ROOT, or S3/MinIO by STORAGE_BACKEND
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -217,12 +232,15 @@ SPECTACULAR_SETTINGS = {
 TASKS = {
     "default": (
         {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
-        if env.env_choice("TASKS_BACKEND", "database", ("database", "rq")) == "rq"
+        if _tasks_backend == "rq"
         else {"BACKEND": "django_tasks_db.DatabaseBackend"}
     )
 }
 if _redis_url:
     RQ_QUEUES = {"default": {"URL": _redis_url}}
+if _tasks_backend == "rq":
+    # The RQ workers (`safecampus rqworker default --job-class django_tasks_rq.Job`).
+    INSTALLED_APPS.append("django_rq")
 
 # Links in notifications point here (the address users reach the app at).
 SITE_URL = env._raw("SITE_URL") or "http://127.0.0.1:8000"

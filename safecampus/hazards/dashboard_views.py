@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from safecampus.accounts.access import can_anywhere
+from safecampus.config.db_router import use_replica
 from safecampus.core.listing import scoped_get
 from safecampus.hazards import dashboard
 from safecampus.hazards.choices import GRADE_COLOUR, Grade
@@ -90,6 +91,7 @@ def _row(node, fig, p) -> dict:
 
 
 @login_required
+@use_replica()  # aggregates a second behind are fine; see config/db_router.py
 def node_dashboard(request, pk):
     user = request.user
     _require_hazards(user)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from safecampus.accounts.access import assignments
+from safecampus.config.db_router import use_replica
 from safecampus.core.listing import XLSX_TYPE, form_page, require, scoped_get
 from safecampus.hazards import reports, review
 from safecampus.hazards.models import Hazard, Visit, WeeklyReview
@@ -144,6 +145,7 @@ def weekly(request, pk):
 
 
 @login_required
+@use_replica()  # a month's figures: a replica's second of lag is fine (config/db_router.py)
 def dispatch(request, pk=None):
     """The month of a county or city (月调度), with drill-down to each child node."""
     node = scoped_get(request.user, OrgNode, pk=pk) if pk else _top_node(request.user)
@@ -163,6 +165,7 @@ def _dispatch_report(request, node, fmt: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@use_replica()
 def dispatch_report(request, pk, fmt: str):
     """The monthly dispatch report (月调度报告) of a region as PDF or XLSX (`?month=2026-05`).
     Always by the region's id, as the page links it: a PDF takes about a second to lay out,
@@ -173,6 +176,7 @@ def dispatch_report(request, pk, fmt: str):
 
 @login_required
 @require_GET
+@use_replica()
 def weekly_report(request, pk, fmt: str):
     """A school's weekly analysis as PDF or XLSX: signed if recorded, else marked unsigned."""
     school = scoped_get(request.user, OrgNode, pk=pk, kind="school")
