@@ -111,11 +111,11 @@ RULES: tuple[Rule, ...] = (
         "INSPECT-WEEKLY",
         (
             "重点部位周检查",
-            "每周检查重点部位并召开周研判会；判定上一个已结束月份内每个有上课日的周。",
+            "每周检查重点部位并召开周研判会；判定上一个已结束月份内开始的每个有上课日的周（周一至周日）：须有重点部位检查和周研判记录。",
         ),
         (
             "Weekly check of key spots",
-            "Key spots are checked every week and the weekly analysis is held; each week with a school day in the last ended month is judged.",
+            "Key spots are checked every week and the weekly analysis is held; each week (Monday to Sunday) with a school day that begins in the last ended month is judged: it needs a key-spot check and a recorded weekly analysis.",
         ),
         "种子000；种子004",
         {"missed_weeks_allowed": 0},
@@ -142,11 +142,11 @@ RULES: tuple[Rule, ...] = (
         "INSPECT-HOLIDAY",
         (
             "节假日前周边联合排查",
-            "每个节假日前对校园及周边开展联合排查；判定上一个已结束学期内的每个节假日前。",
+            "每个节假日（含学期末寒暑假）前3个上课日内对校园及周边开展联合排查；判定上一个已结束学期内的每个节假日前。",
         ),
         (
             "Joint check before each holiday",
-            "A joint check of the school and its surroundings before each holiday; each holiday of the last ended term is judged.",
+            "A joint check of the school and its surroundings in the 3 school days before each holiday (and before the break that ends the term); each holiday of the last ended term is judged.",
         ),
         "种子000 §四.四",
         {"days_before": 3},
@@ -159,11 +159,11 @@ RULES: tuple[Rule, ...] = (
         "INSPECT-TERM-START",
         (
             "开学安全大检查",
-            "每学期开学时开展安全隐患大检查（开学前两周内）；判定上一个已开学的学期。",
+            "每学期开学时开展安全隐患大检查（开学后14天内）；判定开学已满14天的最近一个学期。",
         ),
         (
             "Inspection at term start",
-            "A thorough safety inspection at the start of each term (within its first two weeks); the last term that has begun is judged.",
+            "A thorough safety inspection at the start of each term (within its first 14 days); the last term whose first 14 days are over is judged.",
         ),
         "种子001",
         {"within_days": 14},
@@ -176,11 +176,11 @@ RULES: tuple[Rule, ...] = (
         "SURROUND-TWICE",
         (
             "周边环境每学期两次排查",
-            "每学期开学初和期中各开展一次校园周边环境排查；判定上一个已结束的学期。",
+            "每学期开学初和期中各开展一次校园周边环境排查，按学期内至少2天有周边排查判定（节前联合排查、开学大检查及含周边检查项的自定义检查表均计入）；判定上一个已结束的学期。",
         ),
         (
             "Surroundings screened twice a term",
-            "The surroundings are screened at the start and in the middle of each term; the last ended term is judged.",
+            "The surroundings are screened at the start and in the middle of each term, judged as surroundings checks on at least 2 days of the term (the joint check before holidays, the term-start inspection and a region's own checklist with surroundings items count); the last ended term is judged.",
         ),
         "种子003 §四.四",
         {"per_term": 2},
@@ -193,11 +193,11 @@ RULES: tuple[Rule, ...] = (
         "POLICE-MONTHLY",
         (
             "派出所每月检查安防设施",
-            "派出所每月至少检查一次辖区每所学校的安防设施管理使用情况；按派出所判定上一个已结束的月份。",
+            "派出所每月至少检查一次辖区每所学校的安防设施管理使用情况（使用派出所检查表的检查，或派出所参加的任何检查均计入；当月无上课日的学校不判定）；按派出所判定上一个已结束的月份。",
         ),
         (
             "Police check security facilities monthly",
-            "A police station checks the security facilities of every school in its area at least once a month; judged per station for the last ended month.",
+            "A police station checks the security facilities of every school in its area at least once a month (a check with the police checklist, or any check the station joined, counts; a school whose month has no school day is not due); judged per station for the last ended month.",
         ),
         "种子003 §四.二.2",
         {"per_month": 1},
@@ -208,10 +208,13 @@ RULES: tuple[Rule, ...] = (
     ),
     _r(
         "VISIT-MONTHLY",
-        ("责任督学每月到校", "每名包校责任人每月至少到所包学校一次；判定上一个已结束的月份。"),
+        (
+            "责任督学每月到校",
+            "每名包校责任人每月至少到所包学校一次（按学校的责任督学任职；当月无上课日的不判定）；判定上一个已结束的月份。",
+        ),
         (
             "Responsible inspector visits monthly",
-            "Each responsible bureau person visits each assigned school at least once a month; the last ended month is judged.",
+            "Each responsible bureau person visits each assigned school at least once a month (inspectors assigned on the school; a month without a school day is not judged); the last ended month is judged.",
         ),
         "种子004",
         {"per_month": 1},
@@ -221,10 +224,13 @@ RULES: tuple[Rule, ...] = (
     ),
     _r(
         "SUPERVISE-QUARTER",
-        ("市级每季度综合督导", "市教育局每季度对县区开展一次综合督导；判定上一个已结束的季度。"),
+        (
+            "市级每季度综合督导",
+            "市教育局每季度对县区开展一次综合督导；平台以上一个已结束季度内市级及以上教育局人员或责任督学到该县区学校的到校或检查记录判定。",
+        ),
         (
             "City supervision each quarter",
-            "The city bureau supervises each county comprehensively once a quarter; the last ended quarter is judged.",
+            "The city bureau supervises each county once a quarter; read from the records as a visit or inspection at one of the county's schools by bureau staff or a responsible inspector of the city or above in the last ended quarter.",
         ),
         "种子004",
         {"per_quarter": 1},
@@ -728,11 +734,11 @@ RULES: tuple[Rule, ...] = (
         "RESPONSE-135",
         (
             "“1、3、5分钟”快速响应",
-            "校园突发事件1分钟内校内处置、3分钟内保安和公安到场、5分钟内增援到场；判定近12个月内每起事件的记录。",
+            "校园突发事件接报后1分钟内响应、3分钟内到场、5分钟内控制现场（按事件时间线的“已响应”“已到场”“已控制”记录）；判定近12个月内的每起事件，未记录时间的无法判定。",
         ),
         (
             "1 / 3 / 5-minute response",
-            "A campus incident: handled on site within 1 minute, guards and police there within 3, reinforcements within 5; every incident of the past twelve months is judged.",
+            "From the report of a campus incident: responded within 1 minute, on the scene within 3, under control within 5 (the timeline's marks); every incident of the past twelve months is judged, one without its marks cannot be.",
         ),
         "种子003",
         {"minutes": [1, 3, 5]},
@@ -745,11 +751,11 @@ RULES: tuple[Rule, ...] = (
         "REPORT-DEADLINE",
         (
             "突发事件首报时限",
-            "突发事件按县区规定时限首报教育局（时限在“事件报告时限”中设置，如1小时）；判定近12个月内的每起事件。",
+            "突发事件按县区规定时限首报教育局（时限在“事件报告时限”中设置，如1小时；以报告时有效的时限为准，未到时限的不判定）；判定近12个月内的每起事件。",
         ),
         (
             "First report of an incident on time",
-            "An incident is first reported to the bureau within the county's deadline (set under incident reporting policy, e.g. 1 hour); every incident of the past twelve months is judged.",
+            "An incident is first reported to the bureau within the county's deadline (set under incident reporting policy, e.g. 1 hour; the deadline in force when it was reported, one not yet due is not judged); every incident of the past twelve months is judged.",
         ),
         "地方规定",
         {},
@@ -776,11 +782,11 @@ RULES: tuple[Rule, ...] = (
         "TARGET-INCIDENTS",
         (
             "涉校安全事件同比下降",
-            "涉校安全事件数同比下降：2023年下降10%，2024年下降20%；按县区判定上一个已结束的年度。",
+            "涉校安全事件数同比下降：2023年下降10%，2024年下降20%；按县区判定上一个已结束的年度（两年均为零视为达标；无上一年度记录的无法判定）。",
         ),
         (
             "School safety incidents down year over year",
-            "School-related safety incidents fall year over year: −10 % in 2023, −20 % from 2024; judged per county for the last ended year.",
+            "School-related safety incidents fall year over year: −10 % in 2023, −20 % from 2024; judged per county for the last ended year (none in either year is compliant; no record of the year before is no data).",
         ),
         "种子002",
         {"targets": [[2023, -0.10], [2024, -0.20]]},
@@ -793,11 +799,11 @@ RULES: tuple[Rule, ...] = (
         "TARGET-MINOR-CRIME",
         (
             "侵害未成年人案件同比下降20%",
-            "侵害未成年人刑事案件同比下降20%；按县区判定上一个已结束的年度。",
+            "侵害未成年人刑事案件同比下降20%；按县区判定上一个已结束的年度（两年均为零视为达标；无上一年度记录的无法判定）。",
         ),
         (
             "Crimes against minors down 20 %",
-            "Criminal cases against minors fall 20 % year over year; judged per county for the last ended year.",
+            "Criminal cases against minors fall 20 % year over year; judged per county for the last ended year (none in either year is compliant; no record of the year before is no data).",
         ),
         "种子003",
         {"change": -0.20},
@@ -808,10 +814,13 @@ RULES: tuple[Rule, ...] = (
     ),
     _r(
         "TARGET-DROWNING",
-        ("学生溺亡人数同比下降10%", "学生溺亡人数同比下降10%；按县区判定上一个已结束的年度。"),
+        (
+            "学生溺亡人数同比下降10%",
+            "学生溺亡人数同比下降10%；按县区判定上一个已结束的年度（两年均为零视为达标；无上一年度记录的无法判定）。",
+        ),
         (
             "Student drowning deaths down 10 %",
-            "Student drowning deaths fall 10 % year over year; judged per county for the last ended year.",
+            "Student drowning deaths fall 10 % year over year; judged per county for the last ended year (none in either year is compliant; no record of the year before is no data).",
         ),
         "种子003",
         {"change": -0.10},
@@ -842,11 +851,11 @@ RULES: tuple[Rule, ...] = (
         "HAZARD-CLASS",
         (
             "重大隐患挂牌督办",
-            "一般隐患立即或限期整改；重大隐患须有整改方案、临时措施和期限。判定学校在整改的重大隐患是否都有方案、临时措施和期限，且一般隐患未超期。",
+            "一般隐患（重大以外的各级隐患）立即或限期整改；重大隐患须有整改方案、临时措施和期限。判定学校在整改的重大隐患是否都有方案、临时措施和期限，且重大以外的隐患未超期。",
         ),
         (
             "Hazard classes handled as required",
-            "General hazards are fixed at once or soon; major hazards need a plan, temporary measures and a deadline. Judged on whether the school's open major hazards have all three, and no general hazard is overdue.",
+            "General hazards are fixed at once or soon; major hazards need a plan, temporary measures and a deadline. Judged on whether the school's open major hazards have all three, and no hazard below major is overdue.",
         ),
         "安全生产事故隐患排查治理规定",
         {},
@@ -859,11 +868,11 @@ RULES: tuple[Rule, ...] = (
         "SURROUND-ENFORCE",
         (
             "校园周边联合执法每年≥2次",
-            "县区每年至少组织两次校园周边联合执法（有公安、市场监管等部门参加的周边联合检查）；按县区判定上一个已结束的年度。",
+            "县区每年至少组织两次校园周边联合执法（有公安、市场监管等部门参加的周边联合检查，按天计）；按县区判定上一个已结束的年度。",
         ),
         (
             "Joint enforcement around schools twice a year",
-            "Each county runs joint enforcement around schools at least twice a year (surroundings checks joined by police, market regulation or other departments); judged per county for the last ended year.",
+            "Each county runs joint enforcement around schools at least twice a year (surroundings checks joined by police, market regulation or other departments, counted in days); judged per county for the last ended year.",
         ),
         "种子002",
         {"per_year": 2},
