@@ -15,6 +15,12 @@ class HazardsConfig(AppConfig):
         digest.OPEN_ITEM_PROVIDERS.append(digest_lines)
         TODO_PROVIDERS.append(followup.todo_items)
 
+        from safecampus.core.navigation import MENU_PROVIDERS
+        from safecampus.hazards import spotchecks
+
+        TODO_PROVIDERS.append(spotchecks.todo_items)
+        MENU_PROVIDERS.append(spotchecks.menu_items)
+
 
 def digest_lines(user) -> list[str]:
     """The daily digest repeats the home page's to-dos: what still waits for this person."""

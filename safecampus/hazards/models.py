@@ -20,6 +20,7 @@ from safecampus.hazards.choices import (
     SpotKind,
     Status,
 )
+from safecampus.orgs.choices import SchoolKind
 
 USER = settings.AUTH_USER_MODEL
 
@@ -704,3 +705,137 @@ class Visit(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.org} {self.visited_on:%Y-%m-%d}"
+
+
+class SpotCheckSample(ScopedModel):
+    """A random sample of closed hazards that the bureau re-checks on site (抽查复核).
+
+    Against box-ticking: a closed hazard is re-visited to see whether the fix held. The draw
+    is reproducible and so shown to be random rather than hand-picked: `population` keeps the
+    numbers of every candidate hazard, and each candidate's rank is the SHA-256 of
+    "seed|number" (hazards.spotchecks.draw_order); the lowest ranks are drawn. The seed is
+    made by the server at the draw, never typed in, so nobody can try seeds until a wanted
+    sample comes out. The sample lives at the bureau's node: no role of a school reads it.
+    """
+
+    title = models.CharField(_("title"), max_length=150)
+    region = models.ForeignKey(
+        "orgs.OrgNode",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("drawn over"),
+    )
+    closed_from = models.DateField(_("closed from"))
+    closed_to = models.DateField(_("closed to"))
+    grade = models.CharField(_("grade"), max_length=10, choices=Grade.choices, blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, blank=True)
+    school_kind = models.CharField(
+        _("school kind"), max_length=20, choices=SchoolKind.choices, blank=True
+    )
+    size_count = models.PositiveIntegerField(_("number of hazards"), null=True, blank=True)
+    size_percent = models.PositiveSmallIntegerField(
+        _("share of hazards (%)"), null=True, blank=True
+    )
+    seed = models.CharField(_("random seed"), max_length=64, editable=False)
+    population = models.JSONField(
+        _("candidates"),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text=_("The numbers of every hazard the sample was drawn from, sorted."),
+    )
+    population_size = models.PositiveIntegerField(_("number of candidates"), default=0)
+    drawn_at = models.DateTimeField(_("drawn at"))
+    drawn_by = models.ForeignKey(
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("drawn by"),
+    )
+    due_on = models.DateField(_("checks due on"))
+    note = models.TextField(_("note"), blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+
+    record_type = "spotcheck"
+
+    class Meta:
+        verbose_name = _("spot-check sample")
+        verbose_name_plural = _("spot-check samples")
+        ordering = ["-drawn_at", "-id"]
+        indexes = path_index("spotsample")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_to__gte=models.F("closed_from")),
+                name="spotsample_window_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(size_count__isnull=True) | Q(size_percent__isnull=True),
+                name="spotsample_one_size",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SpotCheck(ScopedModel):
+    """One sampled hazard re-checked at its school: does the fix hold? With a photo, the
+    place (GPS from the phone, when given) and the time. A fix that does not hold reopens
+    the hazard. It belongs to the hazard's school (so a township reads its schools' checks);
+    its audit entries sit at the sample's node, so the school learns nothing before the visit."""
+
+    class Outcome(models.TextChoices):
+        HELD = "held", _("The fix holds")
+        NOT_HELD = "not_held", _("The fix does not hold")
+
+    sample = models.ForeignKey(
+        SpotCheckSample, on_delete=models.CASCADE, related_name="checks", verbose_name=_("sample")
+    )
+    hazard = models.ForeignKey(
+        Hazard, on_delete=models.PROTECT, related_name="spot_checks", verbose_name=_("hazard")
+    )
+    position = models.PositiveIntegerField(_("place in the draw"))
+    assignee = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("assigned to")
+    )
+    due_on = models.DateField(_("due on"))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    checked_by = models.ForeignKey(
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("checked by"),
+    )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    accuracy = models.PositiveIntegerField(_("location accuracy (m)"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    reopened = models.BooleanField(_("reopened the hazard"), default=False)
+
+    record_type = "spotcheck"
+
+    class Meta:
+        verbose_name = _("spot-check")
+        verbose_name_plural = _("spot-checks")
+        ordering = ["sample", "position"]
+        indexes = [
+            *path_index("spotcheck"),
+            models.Index(fields=["assignee", "outcome", "due_on"], name="spotcheck_assignee_idx"),
+            models.Index(fields=["outcome", "checked_at"], name="spotcheck_outcome_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["sample", "hazard"], name="spotcheck_once_per_sample")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hazard} #{self.position}"
