@@ -458,11 +458,11 @@ RULES: tuple[Rule, ...] = (
         "TRAIN-MANAGER",
         (
             "安全管理人员年度培训≥15学时",
-            "学校安全管理人员每年参加安全培训不少于15学时；判定上一个已结束的年度。",
+            "学校安全管理人员（以年末在任的安全管理人员任命为准）每年参加安全培训不少于15学时；判定上一个已结束的年度。",
         ),
         (
             "Safety managers' training, 15 h a year",
-            "Each school's safety managers take at least 15 hours of safety training a year; the last ended year is judged.",
+            "Each school's safety managers (those appointed and in office at the end of the year) take at least 15 hours of safety training a year; the last ended year is judged.",
         ),
         "种子004",
         {"hours": 15},
@@ -503,6 +503,7 @@ RULES: tuple[Rule, ...] = (
         YEAR,
         f"{T}:train_guard",
         subject=COUNTY,
+        fix_url="training:new",
         group="training",
     ),
     _r(
@@ -523,11 +524,11 @@ RULES: tuple[Rule, ...] = (
         "STAFF-PSY",
         (
             "每校配备心理健康教师",
-            "每所学校至少配备1名专（兼）职心理健康教师（高校按师生比不低于1:4000）；按当前状态判定。",
+            "每所学校至少配备1名专（兼）职心理健康教师（高校按师生比不低于1:4000配备专职教师）；按当前状态判定。",
         ),
         (
             "A psychological teacher per school",
-            "Each school has at least one psychological teacher (higher education: at most 4,000 students per teacher); judged as it stands.",
+            "Each school has at least one psychological teacher, full-time or part-time (higher education: one full-time teacher per 4,000 students); judged as it stands.",
         ),
         "种子002",
         {"per_school": 1, "students_per_teacher_higher": 4000},

@@ -383,3 +383,74 @@ def evaluate_school(user, school_node, **kw) -> list[Verdict]:
     """One school's verdicts, in the catalogue's order."""
     result = evaluate(user, school_node, subjects=(SCHOOL,), **kw)
     return result.for_subject(school_node.pk)
+
+
+# ----------------------------------------------------------------- availability, history
+
+
+def available(rules=None) -> list[Rule]:
+    """The rules (of `rules`, else the catalogue) whose evaluator can be loaded.
+
+    A capability that is not installed yet (its module missing) must not take every other
+    verdict down with it: its rules are left out, and the pages say which. An import error
+    inside a module that does exist is a bug, and is raised."""
+    found = []
+    for rule in catalog.RULES if rules is None else rules:
+        module, name = rule.evaluator.split(":")
+        try:
+            loaded = import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
+                continue
+            raise
+        if hasattr(loaded, name):
+            found.append(rule)
+    return found
+
+
+def _judge(run: Run, rules) -> Result:
+    out: dict[str, dict] = {}
+    for rule in rules:
+        if not run.subjects(rule.subject):
+            out[rule.code] = {}
+            continue
+        found = _evaluator(rule)(run, rule)
+        suffix = gap() + rule_sentence(rule)
+        out[rule.code] = {
+            key: replace(v, explanation=v.explanation + suffix) for key, v in found.items()
+        }
+    return Result(run, list(rules), out)
+
+
+def evaluate_months(
+    user,
+    region,
+    *,
+    codes,
+    months: int = 12,
+    as_of: datetime.date | None = None,
+    subjects=(SCHOOL, COUNTY, DEPARTMENT),
+) -> list[Result]:
+    """The named rules judged for each of the last `months` ended months, oldest first.
+
+    Each month is an asked period (a quarterly rule judges the quarter holding the month, a
+    term rule the term). The subjects in scope and the overrides are loaded once and shared by
+    the months; each month then costs only its evaluators' queries."""
+    as_of = as_of or timezone.localdate()
+    rules = [r for r in catalog.RULES if r.code in codes and r.subject in subjects]
+    first = Run(user=user, region=region, as_of=as_of)
+    names = {SCHOOL: "schools", COUNTY: "counties", DEPARTMENT: "departments"}
+    shared = {"book": first.book}
+    for kind in {r.subject for r in rules}:
+        shared[names[kind]] = first.subjects(kind)
+    period = last_ended_month(as_of)
+    asked = []
+    for _i in range(months):
+        asked.append(period)
+        period = last_ended_month(period.start)
+    results = []
+    for period in reversed(asked):
+        run = Run(user=user, region=region, as_of=as_of, asked=period)
+        run.__dict__.update(shared)  # the cached properties, already loaded
+        results.append(_judge(run, rules))
+    return results

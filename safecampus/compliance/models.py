@@ -7,6 +7,7 @@ correction to a drill or an inventory changes every verdict that rests on it at 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from safecampus.core.models import ScopedModel, path_index
 
@@ -58,9 +59,9 @@ class PingAnAward(ScopedModel):
     record_type = "compliance"
 
     class Level(models.TextChoices):
-        COUNTY = "county", _("County")
-        CITY = "city", _("City")
-        PROVINCE = "province", _("Province")
+        COUNTY = "county", pgettext_lazy("award level", "County")
+        CITY = "city", pgettext_lazy("award level", "City")
+        PROVINCE = "province", pgettext_lazy("award level", "Province")
 
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     awarded_on = models.DateField(_("awarded on"))
