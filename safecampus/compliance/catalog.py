@@ -574,10 +574,10 @@ RULES: tuple[Rule, ...] = (
     ),
     _r(
         "GATE-24H",
-        ("门卫室24小时值守", "门卫室24小时有人值守；按当前台账判定。"),
+        ("门卫室24小时值守", "门卫室24小时有人值守（按台账中每日值守小时数判定）；按当前台账判定。"),
         (
             "Gatehouse staffed 24 h",
-            "The gatehouse is staffed around the clock; judged on the inventory as it stands.",
+            "The gatehouse is staffed around the clock (the inventory's hours a day); judged on the inventory as it stands.",
         ),
         "GB/T 29315-2022",
         {"hours": 24},
@@ -602,10 +602,10 @@ RULES: tuple[Rule, ...] = (
     ),
     _r(
         "DEF-CLOSED",
-        ("校园封闭化管理", "学校实行封闭化管理，覆盖率100%；按当前台账判定。"),
+        ("校园封闭化管理", "学校实行封闭化管理、校门可关闭，覆盖率100%；按当前台账判定。"),
         (
             "Closed campus management",
-            "Every school runs closed management; judged on the inventory as it stands.",
+            "Every school runs closed management with a gate that can be closed; judged on the inventory as it stands.",
         ),
         "种子002",
         {"rate": 1.0},
@@ -702,7 +702,7 @@ RULES: tuple[Rule, ...] = (
         ("“互联网+明厨亮灶”", "学校食堂实现“互联网+明厨亮灶”，全区覆盖率不低于65%。"),
         (
             "Open kitchen online (明厨亮灶)",
-            "School canteens are visible online (互联网+明厨亮灶); the region's coverage at least 65 %.",
+            "School canteens are open to view (明厨亮灶) and viewable online (互联网+); the region's coverage at least 65 %.",
         ),
         "种子002",
         {"targets": [[2022, 0.65]]},

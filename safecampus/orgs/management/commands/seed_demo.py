@@ -332,4 +332,37 @@ class Command(BaseCommand):
                     % figures
                 )
             )
-        return bool(counts or review or inbox or emergency)
+        compliance = self._compliance(seed, now, started)
+        return bool(counts or review or inbox or emergency or compliance)
+
+    def _compliance(self, seed: int, now, started: float) -> bool:
+        """Education, training, the three-defense inventories, spot-checks of closed hazards
+        (after the hazards they sample) and the compliance settings, each loaded once."""
+        from safecampus.compliance.demo import load_compliance
+        from safecampus.defense.demo import load_defense
+        from safecampus.education.demo import load_education
+        from safecampus.hazards.spotchecks import load_spotchecks
+        from safecampus.training.demo import load_training
+
+        figures: dict = {}
+        for loader in (
+            load_education,
+            load_training,
+            load_defense,
+            load_spotchecks,
+            load_compliance,
+        ):
+            figures.update(loader(seed=seed, now=now))
+        if not figures:
+            return False
+        listed = ", ".join(f"{key} {value}" for key, value in figures.items())
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "Education, training, inventories, spot-checks and compliance settings "
+                    "loaded (%(seconds).1f s in all): %(figures)s."
+                )
+                % {"seconds": time.monotonic() - started, "figures": listed}
+            )
+        )
+        return True
