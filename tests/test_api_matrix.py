@@ -74,6 +74,22 @@ incidents          rw       r             rw           r         r              
 drills             rw       r             rw           r         r                rw        rw             r       r     r                  r
 drill-compliance   r        r             r            r         r                r         r              r       r     r                  r
 incident-stats     r        r             r            r         r                r         r              r       r     r                  r
+defense-inventories rw      r             rw           rw        r                rw        rw             -       r     rw                 r
+defense-verifications r    r             r            r         r                r         r              -       r     r                  r
+rules              r        r             r            r         r                r         r              x       x     x                  r
+verdicts           r        r             r            r         r                r         r              -       -     -                  r
+rule-overrides     r        r             r            -         -                -         -              -       -     -                  r
+pingan-awards      rw       r             rw           r         r                r         r              -       -     -                  r
+training-sessions  rw       r             rw           r         r                rw        rw             -       -     r                  r
+training-attendances rw     r             rw           r         r                rw        rw             -       -     r                  r
+appointments       rw       r             rw           r         r                rw        rw             -       -     r                  r
+spot-check-samples rw       r             rw           -         -                -         -              -       -     -                  r
+spot-checks        rw       r             rw           r         r                -         -              -       -     -                  r
+school-classes     rw       r             rw           r         r                rw        rw             r       -     -                  r
+safety-reminders   rw       r             rw           r         r                rw        rw             r       -     -                  r
+education-activities rw     r             rw           r         r                rw        rw             r       -     -                  r
+campaigns          rw       r             rw           r         r                r         r              r       -     -                  r
+campaign-results   rw       r             rw           r         r                rw        rw             r       -     -                  r
 """
 
 
@@ -106,11 +122,35 @@ EDITS = {
     "drills": {"summary": "疏散有序，楼梯口需增设引导员"},
     "drill-compliance": {"note": "tampered"},
     "incident-stats": {"note": "tampered"},
+    "defense-inventories": {"guards": 3},
+    "defense-verifications": {"note": "tampered"},
+    "rules": {"note": "tampered"},
+    "verdicts": {"note": "tampered"},
+    "rule-overrides": {"note": "tampered"},
+    "pingan-awards": {"document_number": "盐教安〔2026〕3号"},
+    "training-sessions": {"topic": "校园安全管理专题培训"},
+    "training-attendances": {"hours": "2.0"},
+    "appointments": {"unit": "花马池派出所"},
+    # A sample is renamed; a check is given a later date (the bureau's, not the inspector's).
+    "spot-check-samples": {"title": "已销号隐患抽查复核（修订）"},
+    "spot-checks": {"due_on": str(datetime.date.today() + datetime.timedelta(days=60))},
+    "school-classes": {"pupils": 46},
+    "safety-reminders": {"note": "讲了放学路上的交通安全"},
+    "education-activities": {"participants": 300},
+    "campaigns": {"description": "各校组织学生登录安全教育平台完成专题学习"},
+    "campaign-results": {"completed": 590},
 }
 READ_ONLY = {"audit", "inspections", "plan-gaps", "drill-compliance", "incident-stats"}
+# A verification of an inventory figure is a record of what was found: never edited.
+READ_ONLY |= {"defense-verifications"}
+# Compliance: verdicts are derived, and a rule override is never edited (a new version is).
+READ_ONLY |= {"rules", "verdicts", "rule-overrides"}
+# The catalogue of rules is the same for every caller: its rows belong to no school, so it is
+# checked apart (tests/compliance/test_api.py checks the numbers in force at a node).
+CATALOGUE = {"rules"}
 LIST_ONLY = {"due-inspections"}
 # Rows of a derived list have no id of their own: they are known by the record they stem from.
-ROW_KEY = {"due-inspections": "schedule", "plan-gaps": "school"}
+ROW_KEY = {"due-inspections": "schedule", "plan-gaps": "school", "verdicts": "node"}
 
 
 def a_school_day(node) -> datetime.date:
@@ -156,7 +196,9 @@ class HazardRecords:
 
 
 PLAN_RESOURCES = {"plans", "plan-gaps"}
+COMPLIANCE_RESOURCES = {"verdicts", "rule-overrides", "pingan-awards"}
 DRILL_RESOURCES = {"drills", "drill-compliance"}
+TRAINING_RESOURCES = {"training-sessions", "training-attendances", "appointments"}
 HAZARD_RESOURCES = {
     "hazards",
     "inspections",
@@ -167,8 +209,48 @@ HAZARD_RESOURCES = {
 }
 
 
+# A county's campaign is read by its schools (the row above for campaigns), changed by the
+# county's bureau; classes, reminders, activities and completions belong to the school.
+EDUCATION_RESOURCES = {
+    "school-classes",
+    "safety-reminders",
+    "education-activities",
+    "campaigns",
+    "campaign-results",
+}
+
+
 def make_target(node, tag: str, resource: str):
     records = Records(node, tag)
+    if resource in EDUCATION_RESOURCES:
+        from tests.education.factories import education_target
+
+        return education_target(node, tag, resource)
+    if resource in COMPLIANCE_RESOURCES:  # an award; the numbers of the school's county;
+        # the school's verdicts are keyed by its node
+        from safecampus.compliance.models import PingAnAward, RuleOverride
+
+        if resource == "pingan-awards":
+            return PingAnAward.objects.create(
+                org=node, level="county", awarded_on=datetime.date(2025, 6, 1)
+            )
+        if resource == "rule-overrides":
+            return RuleOverride.objects.create(
+                org=node.ancestors().get(kind="county"),
+                code="DRILL-SCHOOL",
+                effective_from=datetime.date(2026, 9, 1),
+                params={"per_month": 2},
+            )
+        return node
+    if resource in TRAINING_RESOURCES:  # a school's session, one attendee, an appointment
+        from tests.training.helpers import appoint, attend, session
+
+        held = session(node, datetime.date(2026, 3, 5), hours=3, topic=f"安全培训{tag}")
+        if resource == "training-sessions":
+            return held
+        if resource == "training-attendances":
+            return attend(held, f"参训人{tag}")
+        return appoint(node, "psy_part", f"心理老师{tag}")
     if resource in DRILL_RESOURCES:  # a held drill; a school's compliance is keyed by its node
         from tests.emergency.factories import held_drill
 
@@ -184,6 +266,23 @@ def make_target(node, tag: str, resource: str):
     if resource in PLAN_RESOURCES:  # a draft plan; the school's gaps are keyed by its node
         plan = EmergencyPlan.objects.create(org=node, scenario="fire", title=f"火灾预案{tag}")
         return plan if resource == "plans" else node
+    if resource.startswith("spot-check"):  # a sample of the county's closed hazards: it lives
+        # at the county's bureau (an inspector or township officer placed lower reads only the
+        # checks), its check at the school; no school role reads either
+        from tests.hazards.test_spotchecks import closed_hazard, draw
+
+        county = node.ancestors().get(kind="county")
+        staff = f.user_with_role(Role.BUREAU_STAFF, county)
+        hazard = closed_hazard(node)
+        sample = draw(staff, county, assignees=[staff])
+        return sample if resource == "spot-check-samples" else sample.checks.get(hazard=hazard)
+    if resource.startswith("defense-"):  # a school's inventory; a check of its guards
+        from tests.defense.factories import declared, verified
+
+        snapshot = declared(node)
+        if resource == "defense-inventories":
+            return snapshot
+        return verified(node, None, guards=2)[0][0]
     if resource in HAZARD_RESOURCES:
         return HazardRecords(node, tag, records.user).target(resource)
     return records.target(resource)
@@ -217,6 +316,8 @@ def make_user(world, role):
 @pytest.mark.parametrize("role", [r.value for r in Role])
 @pytest.mark.parametrize("resource", RESOURCES)
 def test_matrix(world, resource, role):
+    if resource in CATALOGUE:
+        return check_catalogue(world, resource, role)
     inside = make_target(world.school_a1, "a", resource)
     outside = make_target(world.school_b1, "b", resource)
     client = api(make_user(world, role))
@@ -253,6 +354,16 @@ def test_matrix(world, resource, role):
         assert AuditEntry.objects.count() == before + (1 if expected == 200 else 0)
 
 
+def check_catalogue(world, resource, role):
+    """The same rows for every reader (200), refused outright to the others (403)."""
+    client = api(make_user(world, role))
+    expected = {"r": 200, "x": 403}[EXPECTED[resource, role]]
+    url = f"/api/v1/{resource}/"
+    assert client.get(url).status_code == expected
+    assert client.get(f"{url}DRILL-KG/").status_code == expected
+    assert client.patch(f"{url}DRILL-KG/", EDITS[resource]).status_code == 405
+
+
 def county_of(model, pk) -> str:
     return model._base_manager.filter(pk=pk).values_list(scope_path_field(model), flat=True)[0]
 
@@ -267,6 +378,8 @@ def test_outsider_walks_every_list_route_and_sees_nothing_of_county_a(world, rol
     client = api(f.user_with_role(role, node))
     seen_any = False
     for prefix, viewset, _basename in router.registry:
+        if prefix in CATALOGUE:  # no record of any county
+            continue
         model = viewset.queryset.model
         for params in ({}, {"within": world.county_a.pk}, {"search": "冯记沟"}):
             response = client.get(

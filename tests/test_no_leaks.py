@@ -224,6 +224,128 @@ def _drill_records(world):
     return [held.pk, planned.pk, problem.pk, str(photos_of(held).get().token)]
 
 
+def _compliance_records(world):
+    """County A's numbers for a rule and a 平安校园 award (revoked), with the secret."""
+    import datetime
+
+    from safecampus.compliance.models import PingAnAward, RuleOverride
+
+    override = RuleOverride.objects.create(
+        org=world.county_a,
+        code="DRILL-SCHOOL",
+        effective_from=datetime.date(2026, 9, 1),
+        params={"per_month": 2},
+        note=SECRET,
+        document_number=SECRET + "号",
+    )
+    award = PingAnAward.objects.create(
+        org=world.school_a1,
+        level="county",
+        awarded_on=datetime.date(2025, 6, 1),
+        revoked_on=datetime.date(2026, 3, 1),
+        document_number=SECRET + "号",
+        note=SECRET,
+    )
+    return [override.pk, award.pk]
+
+
+def _training_records(world):
+    """County A's training: a school's session with a person on file and a name, a county's
+    course, and appointments (one ended), each carrying the secret; returns their ids."""
+    import datetime
+
+    from tests.training.helpers import appoint, attend, session
+
+    day = datetime.date(2026, 3, 5)
+    own = session(world.school_a1, day, hours=3, topic=SECRET + "全员培训", trainer=SECRET)
+    person = f.PersonFactory(org=world.school_a1, name=SECRET + "王")
+    rows = [attend(own, person), attend(own, SECRET + "临聘")]
+    course = session(world.county_a, day, hours=8, topic=SECRET + "培训班", audience="guards")
+    rows.append(attend(course, SECRET + "保安", school=world.school_a2))
+    legal = appoint(world.school_a1, "legal_vp", SECRET + "警官", unit=SECRET + "派出所")
+    ended = appoint(world.school_a2, "psy_part", SECRET + "周", ended_on=day)
+    return [own.pk, course.pk, legal.pk, ended.pk, *(r.pk for r in rows)]
+
+
+def _defense_records(world):
+    """County A's three-defense inventory: a declaration and a correction by the police found
+    during an inspection, with the secret; returns the snapshots' and verifications' ids."""
+    from tests.defense.factories import declared, verified
+
+    police = f.user_with_role("department_liaison", world.town_a, department=world.police_a)
+    from safecampus.defense.models import InventorySnapshot, Verification
+
+    first = declared(world.school_a1)
+    rows, fixed = verified(world.school_a1, police, guards=1, guards_trained=1, guards_certified=1)
+    Verification.objects.filter(pk__in=[r.pk for r in rows]).update(note=SECRET)
+    InventorySnapshot.objects.filter(pk__in=[first.pk, fixed.pk]).update(note=SECRET)
+    return [first.pk, fixed.pk, *(r.pk for r in rows)]
+
+
+def _spotcheck_records(world):
+    """County A's spot-checks: a sample with one check recorded (a fix that did not hold,
+    with its photo) and one still due, each carrying the secret; returns their ids and the
+    photo's token."""
+    from safecampus.core.attachments import photos_of
+    from safecampus.hazards import spotchecks
+    from tests.hazards.helpers import photo
+    from tests.hazards.test_spotchecks import closed_hazard, draw
+
+    staff = f.user_with_role("bureau_staff", world.county_a, first_name=SECRET)
+    first = closed_hazard(world.school_a1, text=SECRET + "围墙缺口")
+    closed_hazard(world.school_a2, text=SECRET + "栏杆松动")
+    sample = draw(staff, world.county_a, assignees=[staff], title=SECRET, note=SECRET)
+    done = sample.checks.select_related("sample", "org", "assignee").get(hazard=first)
+    spotchecks.check_record(
+        check=done, by=staff, outcome="not_held", note=SECRET + "又坏了", photo=photo()
+    )
+    rows = list(sample.checks.values_list("pk", flat=True))
+    return [sample.pk, *rows, str(photos_of(done, "spotcheck").get().token)]
+
+
+def _education_records(world):
+    """County A's safety education: a class with its head teacher and a reminder, an activity
+    with a photo, a county campaign and a school's completion, each carrying the secret;
+    returns their ids and the photo's token."""
+    import datetime
+
+    from safecampus.core.attachments import photos_of
+    from safecampus.education import services
+    from tests.hazards.helpers import photo
+
+    teacher = f.user_with_role("teacher", world.school_a1, first_name=SECRET)
+    klass = services.class_save(
+        by=None, school=world.school_a1, grade="三年级", name=SECRET + "班", head_teacher=teacher
+    )
+    reminder, _created = services.reminder_record(
+        school_class=klass, by=None, kind="daily", note=SECRET
+    )
+    activity = services.activity_save(
+        by=None,
+        school=world.school_a1,
+        kind="themed",
+        title=SECRET + "主题班会",
+        topic="traffic",
+        day=datetime.date(2026, 10, 16),
+        note=SECRET,
+        photos=[photo()],
+    )
+    campaign = services.campaign_save(
+        by=None,
+        org=world.county_a,
+        name=SECRET + "安全第一课",
+        topic="other",
+        start=datetime.date(2026, 9, 1),
+        end=datetime.date(2026, 9, 30),
+        description=SECRET,
+    )
+    result, _created = services.result_save(
+        campaign=campaign, school=world.school_a1, by=None, target=600, completed=590
+    )
+    token = str(photos_of(activity).get().token)
+    return [klass.pk, reminder.pk, activity.pk, campaign.pk, result.pk, token]
+
+
 @pytest.fixture
 def county_a_records(world):
     group = f.LeadershipGroupFactory(org=world.town_a, name="冯记沟乡校园安全管理领导小组")
@@ -242,6 +364,11 @@ def county_a_records(world):
     ids |= set(_plan_records(world))
     ids |= set(_drill_records(world))
     ids |= set(_incident_records(world))
+    ids |= set(_education_records(world))
+    ids |= set(_spotcheck_records(world))
+    ids |= set(_defense_records(world))
+    ids |= set(_training_records(world))
+    ids |= set(_compliance_records(world))
     for model in (OrgNode, Department, Person, LeadershipGroup):
         ids |= set(model.objects.within(world.county_a.path).values_list("pk", flat=True))
     ids |= set(AuditEntry.objects.within(world.county_a.path).values_list("pk", flat=True)[:5])

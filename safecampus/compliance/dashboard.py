@@ -557,6 +557,7 @@ def todo_items(user) -> list[dict]:
             label = f"{label} · {school.name}"
         items.append(
             {
+                "key": f"compliance-{school.pk}",
                 "label": label,
                 "count": count,
                 "url": reverse("compliance:school", args=[school.pk]),

@@ -67,11 +67,12 @@ def apply(language: str, pairs: list[dict]) -> list[str]:
         if entry is None:
             missing.append(pair["msgid"])
             continue
+        text = pair.get("msgstr")
         if entry.msgid_plural:
-            plural = pair.get("msgstr_plural") or [pair["msgstr"]]
+            plural = pair.get("msgstr_plural") or (text if isinstance(text, list) else [text])
             entry.msgstr_plural = dict(enumerate(plural))
         else:
-            entry.msgstr = pair["msgstr"]
+            entry.msgstr = text[0] if isinstance(text, list) else text
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
     po.save()

@@ -243,6 +243,7 @@ def todo_items(user, today: datetime.date | None = None) -> list[dict]:
     if no_legal:
         items.append(
             {
+                "key": "training-legal",
                 "label": _("No legal vice-principal in office"),
                 "count": len(no_legal),
                 "url": f"{base}?node={no_legal[0].pk}",
@@ -252,6 +253,7 @@ def todo_items(user, today: datetime.date | None = None) -> list[dict]:
     if no_psy:
         items.append(
             {
+                "key": "training-psy",
                 "label": _("No psychological teacher in office"),
                 "count": len(no_psy),
                 "url": f"{base}?node={no_psy[0].pk}",
@@ -272,6 +274,7 @@ def todo_items(user, today: datetime.date | None = None) -> list[dict]:
         if short:
             items.append(
                 {
+                    "key": "training-hours",
                     "label": _("Safety managers short of this year's training hours"),
                     "count": short,
                     "url": f"{base}?node={schools[0].pk}#managers",
