@@ -157,7 +157,7 @@ def test_a_hazard_waiting_for_a_check_is_not_drawn_again_until_its_sample_is_can
     first = draw(bureau, world.county_a)
     with pytest.raises(ValidationError) as refused:
         draw(bureau, world.county_a)
-    assert "nothing to draw" in str(refused.value)
+    assert "无可抽取" in str(refused.value)
     spotchecks.sample_cancel(sample=first, by=bureau, reason="抽样范围有误")
     assert draw(bureau, world.county_a).checks.count() == 1
 
@@ -446,7 +446,7 @@ def test_drawing_on_the_page(client, world, bureau):
         },
     )
     assert again.status_code == 200 and SpotCheckSample.objects.count() == 1
-    assert "nothing to draw" in again.content.decode()
+    assert "无可抽取" in again.content.decode()
 
 
 def test_the_sample_page_shows_progress_and_photos_side_by_side(client, world, bureau):
