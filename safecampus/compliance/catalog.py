@@ -574,7 +574,10 @@ RULES: tuple[Rule, ...] = (
     ),
     _r(
         "GATE-24H",
-        ("门卫室24小时值守", "门卫室24小时有人值守（按台账中每日值守小时数判定）；按当前台账判定。"),
+        (
+            "门卫室24小时值守",
+            "门卫室24小时有人值守（按台账中每日值守小时数判定）；按当前台账判定。",
+        ),
         (
             "Gatehouse staffed 24 h",
             "The gatehouse is staffed around the clock (the inventory's hours a day); judged on the inventory as it stands.",
