@@ -281,12 +281,13 @@ def _checks(rows) -> dict[int, list[_Check]]:
 
 
 def _evidence(checks) -> list[Evidence]:
-    seen, out = set(), []
+    """The newest checks, once each; links are built only for those shown."""
+    seen, kept = set(), []
     for c in sorted(checks, key=lambda c: (c.on, c.id)):
         if c.id not in seen:
             seen.add(c.id)
-            out.append(c.evidence())
-    return out[-EVIDENCE_LIMIT:]
+            kept.append(c)
+    return [c.evidence() for c in kept[-EVIDENCE_LIMIT:]]
 
 
 def _surroundings_q() -> Q:
