@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "safecampus.education",
     "safecampus.training",
     "safecampus.defense",
+    "safecampus.scale",
 ]
 
 MIDDLEWARE = [

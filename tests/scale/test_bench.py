@@ -1,0 +1,100 @@
+"""`bench`: every hot path timed against the loaded data, with p50/p95 and its targets."""
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from safecampus.hazards.models import Hazard, Inspection
+from safecampus.scale import bench, seed
+
+STEPS = [
+    "dashboard province",
+    "dashboard city",
+    "dashboard county",
+    "home page province",
+    "home page school",
+    "hazard list page, filtered, first page",
+    "hazard list API, filtered, first page",
+    "hazard detail page",
+    "hazard detail API",
+    "workflow move (submit), rolled back",
+    "inspection submission (10 items), rolled back",
+    "compliance verdicts, county (engine.evaluate)",
+    "monthly dispatch page, city",
+    "monthly dispatch report XLSX, city",
+    "ledger XLSX export",
+]
+
+
+@pytest.fixture
+def province(db):
+    seed.run(
+        schools=60,
+        days=30,
+        seed=3,
+        today=timezone.localdate(),
+        progress=lambda _line: None,
+    )
+
+
+def test_bench_prints_every_operation_and_writes_them_to_json(province, tmp_path):
+    hazards, inspections = Hazard.objects.count(), Inspection.objects.count()
+    out = io.StringIO()
+    path = tmp_path / "bench.json"
+    call_command("bench", "--repeat", "1", "--json", str(path), stdout=out)
+    text = out.getvalue()
+    lines = text.splitlines()
+    for name in STEPS:
+        line = next((x for x in lines if x.startswith(name)), None)
+        assert line is not None, name
+        assert "p50" in line and "p95" in line and ("PASS" in line or "MISS" in line)
+    data = json.loads(path.read_text())
+    names = [op["name"] for op in data["operations"]]
+    for name in STEPS:
+        op = next(op for op in data["operations"] if op["name"].startswith(name))
+        assert op["runs"] >= 1 and op["p50_ms"] > 0 and op["p95_ms"] >= op["p50_ms"]
+        assert op["targets"], name
+    aggregates = [op for op in data["operations"] if op["kind"] == "aggregate"]
+    assert aggregates and all(op["bare_sql_p50_ms"] > 0 and op["ratio"] > 0 for op in aggregates)
+    export = next(op for op in data["operations"] if op["kind"] == "export")
+    assert export["rows"] == hazards and export["peak_memory_mb"] is not None
+    assert len(names) == len(set(names))
+    # The writes were rolled back: the benchmark leaves the data as it found it.
+    assert (Hazard.objects.count(), Inspection.objects.count()) == (hazards, inspections)
+
+
+def test_the_dashboard_bare_sql_counts_what_the_dashboard_shows(province):
+    """The ratio means something only if the bare SQL computes the same figures."""
+    from safecampus.hazards import dashboard
+    from safecampus.orgs.models import OrgNode
+    from safecampus.scale import baresql
+
+    scene = bench.scene()
+    node = scene.county
+    children = list(OrgNode.objects.filter(parent=node))
+    today = timezone.localdate()
+    figures = dashboard.compute(scene.users["county"], node, children, today)
+    counts = baresql.dashboard(node.path, today)[0]
+    total = [sum(row[i] or 0 for row in counts) for i in range(1, 8)]
+    assert total[0] == figures["total"]["open"]
+    assert total[1] == figures["total"]["overdue"]
+    assert total[2] == figures["total"]["closed_month"]
+    assert total[3:] == [figures["total"][f"open_{g}"] for g in dashboard.GRADES]
+    closed = baresql.dashboard(node.path, today)[1]
+    assert sum(row[1] for row in closed) == figures["total"]["closed_window"]
+
+
+def test_percentiles_are_nearest_rank():
+    assert bench.percentile([5, 1, 4, 2, 3], 0.5) == 3
+    assert bench.percentile(list(range(1, 101)), 0.95) == 95
+    assert bench.percentile([7], 0.95) == 7
+
+
+@pytest.mark.django_db
+def test_bench_on_an_empty_database_says_what_is_missing():
+    with pytest.raises(CommandError, match="seed-province"):
+        call_command("bench", "--repeat", "1", stdout=io.StringIO())
