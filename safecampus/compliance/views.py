@@ -37,6 +37,7 @@ from safecampus.core.listing import ScopedListView, apply_errors, form_page, sco
 from safecampus.orgs import node_pages, selectors
 from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.models import SEGMENT_WIDTH, OrgNode, ancestor_paths
+from safecampus.orgs.node_pages import breadcrumbs as node_breadcrumbs
 
 NAV = "compliance"
 NAV_SCHOOL = "compliance_school"
@@ -74,17 +75,13 @@ def _with_period(url: str, period) -> str:
 
 
 def _breadcrumbs(user, node: OrgNode) -> list[dict]:
-    """Ancestors as text, those inside the user's compliance scope as links (two queries)."""
-    paths = ancestor_paths(node.path, include_self=False)
-    visible = set(
-        selectors.nodes_where(user, "view", PingAnAward)
-        .filter(path__in=paths)
-        .values_list("pk", flat=True)
+    return node_breadcrumbs(
+        user,
+        node,
+        link=lambda n: reverse("compliance:region", args=[n.pk]),
+        model=PingAnAward,
+        include_self=False,
     )
-    return [
-        {"node": n, "url": reverse("compliance:region", args=[n.pk]) if n.pk in visible else ""}
-        for n in OrgNode.objects.filter(path__in=paths).order_by("path")
-    ]
 
 
 def _top_node(user):

@@ -35,6 +35,7 @@ from safecampus.hazards.models import Inspection
 from safecampus.orgs import selectors as org_selectors
 from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.models import OrgNode, School, ancestor_paths
+from safecampus.orgs.node_pages import breadcrumbs as node_breadcrumbs
 
 GET_POST = require_http_methods(["GET", "POST"])
 # The inspections a verification may name when it starts from none: those of the last year.
@@ -108,16 +109,13 @@ def _assignments(user):
 
 
 def _breadcrumbs(user, node: OrgNode) -> list[dict]:
-    paths = ancestor_paths(node.path, include_self=False)
-    regions = set(
-        org_selectors.nodes_where(user, "view", InventorySnapshot)
-        .filter(path__in=paths)
-        .values_list("pk", flat=True)
+    return node_breadcrumbs(
+        user,
+        node,
+        link=lambda n: f"{reverse('defense:overview')}?node={n.pk}",
+        model=InventorySnapshot,
+        include_self=False,
     )
-    return [
-        {"node": n, "url": f"{reverse('defense:overview')}?node={n.pk}" if n.pk in regions else ""}
-        for n in OrgNode.objects.filter(path__in=paths).order_by("path")
-    ]
 
 
 def _day(raw: str) -> datetime.date | None:

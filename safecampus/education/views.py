@@ -37,6 +37,7 @@ from safecampus.education.today import managed_schools, own_classes, today_for
 from safecampus.orgs import selectors
 from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.models import OrgNode
+from safecampus.orgs.node_pages import breadcrumbs as node_breadcrumbs
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -45,14 +46,7 @@ RECORD_URLS["education.safetyreminder"] = "education:reminder"
 
 
 def breadcrumbs(user, node: OrgNode) -> list[dict]:
-    chain = [*node.ancestors(), node]
-    return [
-        {
-            "node": n,
-            "url": reverse("orgs:node", args=[n.pk]) if can(user, "view", OrgNode, n) else "",
-        }
-        for n in chain
-    ]
+    return node_breadcrumbs(user, node)
 
 
 def school_param(request, model=SchoolClass, name: str = "school") -> OrgNode | None:

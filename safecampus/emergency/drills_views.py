@@ -43,6 +43,7 @@ from safecampus.emergency.models import Drill, DrillProblem
 from safecampus.orgs import selectors
 from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.models import OrgNode, ancestor_paths
+from safecampus.orgs.node_pages import breadcrumbs as node_breadcrumbs
 
 GET_POST = require_http_methods(["GET", "POST"])
 NAV = "drills"
@@ -55,14 +56,7 @@ def _yes(value: bool) -> str:
 
 
 def _breadcrumbs(user, node: OrgNode) -> list[dict]:
-    chain = [*node.ancestors(), node]
-    return [
-        {
-            "node": n,
-            "url": reverse("orgs:node", args=[n.pk]) if can(user, "view", OrgNode, n) else "",
-        }
-        for n in chain
-    ]
+    return node_breadcrumbs(user, node)
 
 
 def _drill(user, pk):

@@ -496,7 +496,7 @@ def _target(run, rule, figure: str, unit: str, change_of):
         values = {
             "period": window.label,
             "previous": window.prev_label,
-            "current": stats._amount(unit, cur),
+            "current": stats.amount(unit, cur),
             "target": stats.format_target(pct),
         }
         if not prev and not cur:
@@ -518,8 +518,8 @@ def _target(run, rule, figure: str, unit: str, change_of):
             "%(period)s: %(current)s; same period last year %(previous)s; %(change)s; target %(target)s: %(verdict)s."
         ) % {
             **values,
-            "previous": stats._amount(unit, prev),
-            "change": stats._direction(actual),
+            "previous": stats.amount(unit, prev),
+            "change": stats.direction(actual),
             "verdict": stats.VERDICT_LABELS[stats.ON_TRACK if on_track else stats.OFF_TRACK],
         }
         out[c.key] = run.verdict(

@@ -31,6 +31,7 @@ from safecampus.emergency.choices import IncidentStatus, Step
 from safecampus.emergency.models import Incident, IncidentEntry, IncidentPolicy
 from safecampus.orgs import node_pages
 from safecampus.orgs.models import OrgNode
+from safecampus.orgs.node_pages import breadcrumbs as node_breadcrumbs
 
 NAV = "incidents"
 GET_POST = require_http_methods(["GET", "POST"])
@@ -44,14 +45,7 @@ RECORD_URLS.update(
 
 
 def _breadcrumbs(user, node: OrgNode) -> list[dict]:
-    chain = [*node.ancestors(), node]
-    return [
-        {
-            "node": n,
-            "url": reverse("orgs:node", args=[n.pk]) if can(user, "view", OrgNode, n) else "",
-        }
-        for n in chain
-    ]
+    return node_breadcrumbs(user, node)
 
 
 def _local(value):

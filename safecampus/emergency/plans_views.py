@@ -40,6 +40,7 @@ from safecampus.emergency.choices import PlanStatus, Scenario
 from safecampus.emergency.models import Drill, EmergencyPlan, PlanContact
 from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.models import OrgNode
+from safecampus.orgs.node_pages import breadcrumbs as node_breadcrumbs
 
 GET_POST = require_http_methods(["GET", "POST"])
 NAV = "plans"
@@ -48,13 +49,9 @@ RECORD_URLS["emergency.emergencyplan"] = "plans:detail"
 
 
 def _breadcrumbs(user, node: OrgNode) -> list[dict]:
-    return [
-        {
-            "node": n,
-            "url": reverse("plans:org", args=[n.pk]) if can(user, "view", EmergencyPlan, n) else "",
-        }
-        for n in [*node.ancestors(), node]
-    ]
+    return node_breadcrumbs(
+        user, node, link=lambda n: reverse("plans:org", args=[n.pk]), model=EmergencyPlan
+    )
 
 
 def _get_plan(user, pk) -> EmergencyPlan:

@@ -139,13 +139,13 @@ def format_target(pct: int) -> str:
     return f"{MINUS}{-pct}%" if pct < 0 else f"+{pct}%"
 
 
-def _amount(unit: str, n: int) -> str:
+def amount(unit: str, n: int) -> str:
     if unit == DEATHS:
         return ngettext("%(n)d death", "%(n)d deaths", n) % {"n": n}
     return ngettext("%(n)d incident", "%(n)d incidents", n) % {"n": n}
 
 
-def _direction(pct: float) -> str:
+def direction(pct: float) -> str:
     if pct < 0:
         return _("down %(pct)s") % {"pct": f"{-pct:.1f}%"}
     if pct > 0:
@@ -294,8 +294,8 @@ class TargetResult:
         """2026年1月1日至2026年11月24日 12 起，去年同期 15 起，下降 20.0%，目标 −20%：达标"""
         values = {
             "period": self.window.label,
-            "current": _amount(self.unit, self.current),
-            "previous": _amount(self.unit, self.previous),
+            "current": amount(self.unit, self.current),
+            "previous": amount(self.unit, self.previous),
             "target": format_target(self.target_pct),
             "verdict": self.status_label,
         }
@@ -308,7 +308,7 @@ class TargetResult:
                 % values
             )
         else:
-            values["change"] = _direction(self.change_pct)
+            values["change"] = direction(self.change_pct)
             text = (
                 _(
                     "%(period)s: %(current)s; same period last year %(previous)s; %(change)s; "

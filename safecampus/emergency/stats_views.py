@@ -18,7 +18,8 @@ from safecampus.emergency import stats
 from safecampus.emergency.models import Incident
 from safecampus.orgs import selectors
 from safecampus.orgs.choices import NodeKind
-from safecampus.orgs.models import OrgNode, ancestor_paths
+from safecampus.orgs.models import OrgNode
+from safecampus.orgs.node_pages import breadcrumbs as node_breadcrumbs
 
 NAV_KEY = "incident_stats"
 YEARS_SHOWN = 5
@@ -55,13 +56,9 @@ def home(request):
 
 
 def _breadcrumbs(user, node: OrgNode) -> list[dict]:
-    """Ancestors as text, those the user sees as links to their statistics (two queries)."""
-    paths = ancestor_paths(node.path, include_self=False)
-    visible = set(selectors.visible_nodes(user).filter(path__in=paths).values_list("pk", flat=True))
-    return [
-        {"node": n, "url": reverse("stats:node", args=[n.pk]) if n.pk in visible else ""}
-        for n in OrgNode.objects.filter(path__in=paths).order_by("path")
-    ]
+    return node_breadcrumbs(
+        user, node, link=lambda n: reverse("stats:node", args=[n.pk]), include_self=False
+    )
 
 
 def _year_link(node, year) -> str:

@@ -18,7 +18,8 @@ from safecampus.hazards.choices import GRADE_COLOUR, Grade
 from safecampus.hazards.models import Hazard
 from safecampus.orgs import selectors
 from safecampus.orgs.choices import NodeKind
-from safecampus.orgs.models import OrgNode, ancestor_paths
+from safecampus.orgs.models import OrgNode
+from safecampus.orgs.node_pages import breadcrumbs as node_breadcrumbs
 
 NAV_KEY = "dashboard"
 
@@ -52,16 +53,12 @@ def home(request):
 
 
 def _breadcrumbs(user, node: OrgNode) -> list[dict]:
-    """Ancestors as text, those the user sees as links to their dashboards (one query)."""
-    paths = ancestor_paths(node.path, include_self=False)
-    visible = set(selectors.visible_nodes(user).filter(path__in=paths).values_list("pk", flat=True))
-    return [
-        {
-            "node": n,
-            "url": reverse("hazard_dashboard:node", args=[n.pk]) if n.pk in visible else "",
-        }
-        for n in OrgNode.objects.filter(path__in=paths).order_by("path")
-    ]
+    return node_breadcrumbs(
+        user,
+        node,
+        link=lambda n: reverse("hazard_dashboard:node", args=[n.pk]),
+        include_self=False,
+    )
 
 
 def _pct(rate):

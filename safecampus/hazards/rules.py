@@ -280,6 +280,27 @@ def _checks(rows) -> dict[int, list[_Check]]:
     return out
 
 
+def _days_verdict(run, rule, subject, period, found, required, *, met, short, none, label):
+    """Checks counted in days against `required` (SURROUND-TWICE, SURROUND-ENFORCE): met,
+    short with the days found, or none; a period still running is not failed early."""
+    days = sorted({c.on for c in found})
+    values = {
+        "count": len(days),
+        "required": required,
+        label: period.label,
+        "dates": _list(d.isoformat() for d in days),
+    }
+    if len(days) < required and not _ended(run, period.end):
+        return _not_ended(run, rule, subject, period, _so_far(days))
+    if len(days) >= required:
+        status, text = Status.COMPLIANT, met(len(days))
+    else:
+        status, text = Status.NOT_COMPLIANT, short if days else none
+    return run.verdict(
+        rule, subject, status, period, text % values, _evidence(found), value=len(days)
+    )
+
+
 def _evidence(checks) -> list[Evidence]:
     """The newest checks, once each; links are built only for those shown."""
     seen, kept = set(), []
@@ -771,33 +792,23 @@ def surround_twice(run, rule):
             continue
         required = run.params(rule, s, period.end)["per_term"]
         found = [c for c in checks.get(s.node_id, []) if c.on in period]
-        days = sorted({c.on for c in found})
-        values = {
-            "count": len(days),
-            "required": required,
-            "term": period.label,
-            "dates": _list(d.isoformat() for d in days),
-        }
-        if len(days) < required and not _ended(run, period.end):
-            out[s.key] = _not_ended(run, rule, s, period, _so_far(days))
-            continue
-        if len(days) >= required:
-            status = Status.COMPLIANT
-            text = ngettext(
+        out[s.key] = _days_verdict(
+            run,
+            rule,
+            s,
+            period,
+            found,
+            required,
+            met=lambda n: ngettext(
                 "The surroundings were screened on %(count)d day of %(term)s: %(dates)s.",
                 "The surroundings were screened on %(count)d days of %(term)s: %(dates)s.",
-                len(days),
-            )
-        elif days:
-            status = Status.NOT_COMPLIANT
-            text = _(
+                n,
+            ),
+            short=_(
                 "The surroundings were screened on %(count)d of the %(required)d days due in %(term)s: %(dates)s."
-            )
-        else:
-            status = Status.NOT_COMPLIANT
-            text = _("No screening of the surroundings in %(term)s.")
-        out[s.key] = run.verdict(
-            rule, s, status, period, text % values, _evidence(found), value=len(days)
+            ),
+            none=_("No screening of the surroundings in %(term)s."),
+            label="term",
         )
     return out
 
@@ -885,34 +896,23 @@ def surround_enforce(run, rule):
             out[c.key] = _county_before_records(run, rule, c, period, first)
             continue
         required = run.params(rule, c, period.end)["per_year"]
-        found = by_county.get(c.node_id, [])
-        days = sorted({k.on for k in found})
-        values = {
-            "count": len(days),
-            "required": required,
-            "period": period.label,
-            "dates": _list(d.isoformat() for d in days),
-        }
-        if len(days) < required and not _ended(run, period.end):
-            out[c.key] = _not_ended(run, rule, c, period, _so_far(days))
-            continue
-        if len(days) >= required:
-            status = Status.COMPLIANT
-            text = ngettext(
+        out[c.key] = _days_verdict(
+            run,
+            rule,
+            c,
+            period,
+            by_county.get(c.node_id, []),
+            required,
+            met=lambda n: ngettext(
                 "Joint surroundings checks with other departments on %(count)d day in %(period)s: %(dates)s.",
                 "Joint surroundings checks with other departments on %(count)d days in %(period)s: %(dates)s.",
-                len(days),
-            )
-        elif days:
-            status = Status.NOT_COMPLIANT
-            text = _(
+                n,
+            ),
+            short=_(
                 "Joint surroundings checks with other departments on %(count)d of the %(required)d days due in %(period)s: %(dates)s."
-            )
-        else:
-            status = Status.NOT_COMPLIANT
-            text = _("No joint surroundings check with other departments in %(period)s.")
-        out[c.key] = run.verdict(
-            rule, c, status, period, text % values, _evidence(found), value=len(days)
+            ),
+            none=_("No joint surroundings check with other departments in %(period)s."),
+            label="period",
         )
     return out
 

@@ -46,6 +46,7 @@ from safecampus.hazards.models import (
     Spot,
 )
 from safecampus.orgs.models import OrgNode
+from safecampus.orgs.node_pages import breadcrumbs as node_breadcrumbs
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -59,14 +60,7 @@ RECORD_URLS.update(
 
 
 def _breadcrumbs(user, node: OrgNode) -> list[dict]:
-    chain = [*node.ancestors(), node]
-    return [
-        {
-            "node": n,
-            "url": reverse("orgs:node", args=[n.pk]) if can(user, "view", OrgNode, n) else "",
-        }
-        for n in chain
-    ]
+    return node_breadcrumbs(user, node)
 
 
 def _single_school(user, action, model):

@@ -1,9 +1,10 @@
-"""Pages of a setting kept per node of the tree (a county's school calendar, its rectification
-deadlines, its incident reporting policy): which node such a page opens on, who may read it,
-and the picker that switches to another node. One place, so the settings pages agree."""
+"""Pages kept per node of the tree (a county's school calendar, its rectification deadlines,
+its dashboards): which node such a page opens on, who may read it, the picker that switches to
+another node and the breadcrumbs above it. One place, so the pages agree."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from safecampus.accounts.access import can, can_anywhere
@@ -19,6 +20,19 @@ def require_view(user, model, node=None) -> None:
     allowed = can_anywhere(user, "view", model) if node is None else can(user, "view", model, node)
     if not allowed:
         raise PermissionDenied(_("Your role does not allow this here."))
+
+
+def breadcrumbs(user, node, *, link=None, model=OrgNode, include_self=True) -> list[dict]:
+    """The chain from the root down to `node` (one query): a node is a link, to `link(node)`
+    (its organisation page by default), where the user may read `model`'s records there, and
+    plain text elsewhere — a school's staff see their county's name but cannot open it."""
+    link = link or (lambda n: reverse("orgs:node", args=[n.pk]))
+    chain = [*node.ancestors(), node] if include_self else list(node.ancestors())
+
+    def shown(n) -> bool:
+        return can(user, "view", OrgNode, n) and (model is OrgNode or can(user, "view", model, n))
+
+    return [{"node": n, "url": link(n) if shown(n) else ""} for n in chain]
 
 
 def start_node(request) -> OrgNode:

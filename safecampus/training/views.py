@@ -37,6 +37,7 @@ from safecampus.core.listing import (
 from safecampus.orgs import selectors
 from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.models import OrgNode
+from safecampus.orgs.node_pages import breadcrumbs as node_breadcrumbs
 from safecampus.training import facts, overview, services
 from safecampus.training import forms as f
 from safecampus.training.choices import Post
@@ -49,13 +50,7 @@ RECORD_URLS["training.trainingsession"] = "training:detail"
 
 
 def _breadcrumbs(user, node: OrgNode) -> list[dict]:
-    return [
-        {
-            "node": n,
-            "url": reverse("orgs:node", args=[n.pk]) if can(user, "view", OrgNode, n) else "",
-        }
-        for n in [*node.ancestors(), node]
-    ]
+    return node_breadcrumbs(user, node)
 
 
 def _session(user, pk) -> TrainingSession:

@@ -49,6 +49,11 @@ def test_every_rule_of_both_domain_tables_is_in_the_catalogue_with_both_language
             assert rule.title == rule.title_zh
 
 
+def test_every_rule_names_an_evaluator_that_exists():
+    for rule in catalog.RULES:
+        assert callable(engine._evaluator(rule)), rule.code
+
+
 @pytest.mark.django_db
 def test_a_drill_rule_through_the_engine_states_the_rule_and_its_source(world, bureau):
     held_drill(world.school_a1, D(2026, 9, 10), "fire", seconds=170)
