@@ -29,7 +29,7 @@ from safecampus.compliance import catalog, dashboard, engine, overrides, pingan
 from safecampus.compliance.catalog import COUNTY, DEPARTMENT, SCHOOL
 from safecampus.compliance.forms import period_of
 from safecampus.compliance.models import PingAnAward, RuleOverride
-from safecampus.compliance.params import ParamBook
+from safecampus.compliance.params import versions_above
 from safecampus.compliance.serializers import (
     NodeVerdictsSerializer,
     PingAnAwardSerializer,
@@ -43,7 +43,7 @@ from safecampus.core.api import ScopedModelViewSet
 from safecampus.core.scoping import ALL
 from safecampus.orgs import selectors
 from safecampus.orgs.filters import IdFilter, WithinFilter
-from safecampus.orgs.models import OrgNode, ancestor_paths
+from safecampus.orgs.models import OrgNode
 
 
 def _bad(name: str, message) -> exceptions.ValidationError:
@@ -76,14 +76,6 @@ def _codes(params) -> list[str] | None:
 
 
 # ------------------------------------------------------------------------------ rules
-
-
-def _sources(node, day: datetime.date) -> tuple[ParamBook, dict]:
-    rows = list(
-        RuleOverride.objects.filter(org_path__in=ancestor_paths(node.path)).select_related("org")
-    )
-    book = ParamBook([(o.code, o.org_path, o.effective_from, o.params, o.pk) for o in rows])
-    return book, {(o.code, o.org_path, o.effective_from): o for o in rows}
 
 
 def _rule_row(rule, book, rows, path, day) -> dict:
@@ -149,7 +141,7 @@ class RuleViewSet(viewsets.GenericViewSet):
             node = OrgNode.objects.for_user(user, "view").filter(pk=node_id).first()
             if node is None:
                 raise _bad("node", _("No organisation you can see has this id."))
-        book, rows = _sources(node, day) if node is not None else (None, {})
+        book, rows = versions_above(node) if node is not None else (None, {})
         return node, day, book, rows
 
     @extend_schema(

@@ -68,6 +68,22 @@ class ParamBook:
         return found
 
 
+def versions_above(node) -> tuple[ParamBook, dict]:
+    """The overrides in force at `node` — its own and its ancestors' — in one query: a book to
+    read the numbers from, and each version by (code, region path, effective date), to name
+    the source of a number. Not scoped on purpose: the numbers a school is judged by are its
+    county's, which its staff may read though the county's records are not theirs."""
+    from safecampus.compliance.models import RuleOverride
+
+    rows = list(
+        RuleOverride.objects.filter(org_path__in=ancestor_paths(node.path)).select_related(
+            "org", "created_by"
+        )
+    )
+    book = ParamBook([(o.code, o.org_path, o.effective_from, o.params, o.pk) for o in rows])
+    return book, {(o.code, o.org_path, o.effective_from): o for o in rows}
+
+
 def effective_params(code: str, node, day: datetime.date | None = None) -> dict:
     """The numbers in force for `code` at `node` on `day` (today when not given)."""
     from django.utils import timezone

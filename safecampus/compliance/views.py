@@ -29,7 +29,7 @@ from safecampus.compliance import catalog, dashboard, overrides, pingan
 from safecampus.compliance import forms as f
 from safecampus.compliance.catalog import DEPARTMENT, SCHOOL
 from safecampus.compliance.models import PingAnAward, RuleOverride
-from safecampus.compliance.params import ParamBook
+from safecampus.compliance.params import versions_above
 from safecampus.compliance.verdicts import Status, percent
 from safecampus.config.db_router import use_replica
 from safecampus.core.audit_views import RECORD_URLS, history_for
@@ -415,18 +415,6 @@ def rules_home(request):
     return redirect(_rules_url(node_pages.start_node(request)))
 
 
-def _book_for(node) -> tuple[ParamBook, dict]:
-    """The overrides that apply at `node` (its own and those above it), in one query: the book
-    to read numbers from, and the rows by (code, region path, day)."""
-    rows = list(
-        RuleOverride.objects.filter(org_path__in=ancestor_paths(node.path)).select_related(
-            "org", "created_by"
-        )
-    )
-    book = ParamBook([(o.code, o.org_path, o.effective_from, o.params, o.pk) for o in rows])
-    return book, {(o.code, o.org_path, o.effective_from): o for o in rows}
-
-
 @login_required
 def rules_node(request, pk):
     """Every rule with the numbers in force today at the node, and where they come from."""
@@ -434,7 +422,7 @@ def rules_node(request, pk):
     node = scoped_get(user, OrgNode, pk=pk)
     node_pages.require_view(user, RuleOverride, node)
     today = timezone.localdate()
-    book, rows = _book_for(node)
+    book, rows = versions_above(node)
     groups = []
     for group in catalog.GROUPS:
         members = []
@@ -479,7 +467,7 @@ def rule(request, pk, code):
     if spec is None:
         raise Http404
     today = timezone.localdate()
-    book, by_key = _book_for(node)
+    book, by_key = versions_above(node)
     current = book.params(code, node.path, today)
     may_set = overrides.may_set(user, node) and bool(spec.params)
     form = withdraw = None
