@@ -4,12 +4,13 @@ import json
 import unicodedata
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from safecampus.accounts.roles import Role
+from safecampus.core.commands import Command as TranslatedHelpCommand
 
 # Chinese role names for the console table when the Chinese catalogue is not compiled yet.
 _ROLE_ZH_FALLBACK = {
@@ -49,7 +50,7 @@ def pad(text: str, size: int) -> str:
     return text + " " * max(0, size - width(text))
 
 
-class Command(BaseCommand):
+class Command(TranslatedHelpCommand):
     help = gettext_lazy("Print the demo logins listed in var/demo-users.json.")
 
     def add_arguments(self, parser):

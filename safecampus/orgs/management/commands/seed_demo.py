@@ -24,13 +24,14 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from safecampus.accounts.models import RoleAssignment, User
+from safecampus.core.commands import Command as TranslatedHelpCommand
 from safecampus.emergency import demo as emergency_demo
 from safecampus.hazards import demo as hazards_demo
 from safecampus.hazards import demo_review
@@ -226,7 +227,7 @@ def load(world: demo_data.DemoWorld) -> dict:
     }
 
 
-class Command(BaseCommand):
+class Command(TranslatedHelpCommand):
     help = gettext_lazy(
         "Load the demo world: a county-scale organisation tree with schools, departments, "
         "people, leadership groups and one login per role."

@@ -3,13 +3,14 @@
 import json
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext_lazy
 
+from safecampus.core.commands import Command as TranslatedHelpCommand
 from safecampus.scale import bench
 
 
-class Command(BaseCommand):
+class Command(TranslatedHelpCommand):
     help = gettext_lazy(
         "Time the hot paths (dashboards, lists, detail, moves, submissions, compliance, "
         "reports, export) against the loaded database and check them against their targets."

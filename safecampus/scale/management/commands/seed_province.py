@@ -7,15 +7,16 @@ refuses a database that already holds the province; load it into a database of i
 import datetime
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from safecampus.core.commands import Command as TranslatedHelpCommand
 from safecampus.scale import seed as province
 
 
-class Command(BaseCommand):
+class Command(TranslatedHelpCommand):
     help = gettext_lazy(
         "Load a deterministic province-year: about 20,000 schools with a year of inspections, "
         "hazards, drills and incidents, in bulk (for the benchmark)."
