@@ -4,6 +4,14 @@ Paths are fixed-width segments joined by dots (`0001.0003.0012`), so "inside the
 P" is "the path is P or starts with P + '.'". On PostgreSQL that is a LIKE served by a
 varchar_pattern_ops index; on SQLite (whose LIKE is case-insensitive and skips the index)
 it is the equivalent range over BINARY-collated text, which the index serves.
+
+A model that declares `region_indexed = True` keeps indexes led by the county part of the
+path (`orgs.models.region_index`). For a county or a node below it, the filter then also says
+"the first REGION_CHARS characters equal the county's path": always true of the rows
+inside, and the condition both planners can serve in time order from those indexes. Without
+it a county's newest rows were found by walking the whole province's time index backwards
+(1.3 s on PostgreSQL for a county's inspections, whose LIKE it misjudged), or SQLite chose
+the time index over the path for a county's quarter (6 s).
 """
 
 from django.db.models import CharField, Lookup
@@ -18,13 +26,26 @@ class Within(Lookup):
         prefix = self.rhs
         # '/' sorts just after '.', so [P + '.', P + '/') holds exactly the descendants.
         sql = f"({lhs} = %s OR ({lhs} >= %s AND {lhs} < %s))"
-        return sql, [*lhs_params, prefix, *lhs_params, prefix + ".", *lhs_params, prefix + "/"]
+        params = [*lhs_params, prefix, *lhs_params, prefix + ".", *lhs_params, prefix + "/"]
+        return self._in_region(lhs, lhs_params, sql, params, "SUBSTR({lhs}, 1, {n})")
 
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"({lhs} = %s OR {lhs} LIKE %s)", [
-            *lhs_params,
-            self.rhs,
-            *lhs_params,
-            self.rhs + ".%",
-        ]
+        sql = f"({lhs} = %s OR {lhs} LIKE %s)"
+        params = [*lhs_params, self.rhs, *lhs_params, self.rhs + ".%"]
+        return self._in_region(lhs, lhs_params, sql, params, "LEFT({lhs}, {n})")
+
+    def _in_region(self, lhs, lhs_params, sql, params, cut):
+        """Add the county-prefix equality where the model has the indexes for it. The length
+        is written into the SQL (not bound): SQLite matches an index on an expression only
+        against the same expression, literal for literal."""
+        from safecampus.orgs.models import REGION_CHARS
+
+        model = getattr(getattr(self.lhs, "target", None), "model", None)
+        if not getattr(model, "region_indexed", False) or len(self.rhs) < REGION_CHARS:
+            return sql, params
+        region = cut.format(lhs=lhs, n=int(REGION_CHARS))
+        return (
+            f"({sql} AND {region} = %s)",
+            [*params, *lhs_params, self.rhs[:REGION_CHARS]],
+        )

@@ -7,6 +7,7 @@ and "inside a subtree" is one prefix test on a materialised path.
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Left
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.core.models import ScopedModel, path_index
@@ -21,6 +22,20 @@ from safecampus.orgs.choices import (
 )
 
 SEGMENT_WIDTH = 4
+REGION_DEPTH = 3  # a county: the level whose subtrees `region_index` serves
+REGION_CHARS = REGION_DEPTH * (SEGMENT_WIDTH + 1) - 1  # the length of a county's path
+
+
+def region_index(model_name: str, field: str) -> models.Index:
+    """An index on (the county part of the path, `field`) for a model with
+    `region_indexed = True`: a county's rows in `field` order (core.lookups.Within)."""
+    return models.Index(
+        Left("org_path", REGION_CHARS),
+        models.F(field),
+        name=f"{model_name[:12]}_rg_{field[:8]}_idx",
+    )
+
+
 _DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
