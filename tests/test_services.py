@@ -141,3 +141,20 @@ def test_concurrent_writers_do_not_fail_or_collide(world):
     assert errors == []
     paths = list(OrgNode.objects.within(world.town_a.path).values_list("path", flat=True))
     assert len(paths) == len(set(paths)) == 1 + 2 + 20
+
+
+@pytest.mark.django_db
+def test_a_loaded_school_is_not_fetched_again_but_its_unique_rules_still_hold(world):
+    """create_record skips re-reading a relation the caller holds, never the constraints that
+    involve it: a second spot of the same name at the school is a clear error, not a crash."""
+    from django.test.utils import CaptureQueriesContext
+
+    from safecampus.hazards.models import Spot
+
+    create_record(instance=Spot(org=world.school_a1, name="东门"), by=None)
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ValidationError) as caught:
+        create_record(instance=Spot(org=world.school_a1, name="东门"), by=None)
+    assert "__all__" in caught.value.message_dict
+    school_reads = [q["sql"] for q in queries.captured_queries if 'FROM "orgs_orgnode"' in q["sql"]]
+    assert school_reads == []
+    assert Spot.objects.filter(org=world.school_a1, name="东门").count() == 1

@@ -4,6 +4,7 @@ Domain services call these rather than `save()` directly, so that every create, 
 delete is validated the same way, refuses stale edits, and lands in the audit trail.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
 
@@ -11,9 +12,47 @@ from safecampus.core.audit import audit, diff, snapshot
 from safecampus.core.errors import ConflictError
 
 
+def _loaded_relations(instance: models.Model) -> list[str]:
+    """Foreign keys whose row the caller already holds (read through a scoped query moments
+    ago): `full_clean` would query each again to see that it exists. The database's own
+    foreign-key constraint still guards them; a key with `limit_choices_to` is checked."""
+    return [
+        f.name
+        for f in instance._meta.concrete_fields
+        if f.many_to_one
+        and f.is_cached(instance)
+        and not f.get_limit_choices_to()
+        and getattr(instance, f.attname) is not None
+    ]
+
+
+def _full_clean(instance: models.Model) -> None:
+    """`full_clean`, except that relations already loaded are not fetched again; their
+    unique and other constraints are still checked (excluding them from `full_clean` would
+    skip those too). Mirrors Django's order: fields, clean(), then unique and constraints
+    over the fields that were valid."""
+    errors: dict = {}
+    try:
+        instance.clean_fields(exclude=_loaded_relations(instance))
+    except ValidationError as e:
+        errors = e.update_error_dict(errors)
+    try:
+        instance.clean()
+    except ValidationError as e:
+        errors = e.update_error_dict(errors)
+    failed = set(errors)
+    for check in (instance.validate_unique, instance.validate_constraints):
+        try:
+            check(exclude=failed)
+        except ValidationError as e:
+            errors = e.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def create_record(*, instance: models.Model, by, comment: str = "") -> models.Model:
-    instance.full_clean()
+    _full_clean(instance)
     instance.save()
     audit(
         instance=instance,
