@@ -35,6 +35,7 @@ from safecampus.core.commands import Command as TranslatedHelpCommand
 from safecampus.emergency import demo as emergency_demo
 from safecampus.hazards import demo as hazards_demo
 from safecampus.hazards import demo_review
+from safecampus.hazards.spotchecks import load_spotchecks
 from safecampus.notify import demo as notify_demo
 from safecampus.orgs import demo_data
 from safecampus.orgs.choices import GROUP_ROLE_ORDER
@@ -314,6 +315,9 @@ class Command(TranslatedHelpCommand):
                     % figures
                 )
             )
+        # Spot-checks reopen and re-close some closed hazards: before the weekly analyses too,
+        # whose figures are what the ledger showed when each was signed.
+        spotchecks = load_spotchecks(seed=seed, now=now)
         review = demo_review.load_review(seed=seed, now=now)
         inbox = notify_demo.load_notifications(seed=seed, now=now)
         if review or inbox:
@@ -333,24 +337,22 @@ class Command(TranslatedHelpCommand):
                     % figures
                 )
             )
-        compliance = self._compliance(seed, now, started)
+        compliance = self._compliance(seed, now, started, spotchecks)
         return bool(counts or review or inbox or emergency or compliance)
 
-    def _compliance(self, seed: int, now, started: float) -> bool:
-        """Education, training, the three-defense inventories, spot-checks of closed hazards
-        (after the hazards they sample) and the compliance settings, each loaded once."""
+    def _compliance(self, seed: int, now, started: float, spotchecks: dict) -> bool:
+        """Education, training, the three-defense inventories and the compliance settings,
+        each loaded once; reported with the spot-checks of closed hazards loaded before."""
         from safecampus.compliance.demo import load_compliance
         from safecampus.defense.demo import load_defense
         from safecampus.education.demo import load_education
-        from safecampus.hazards.spotchecks import load_spotchecks
         from safecampus.training.demo import load_training
 
-        figures: dict = {}
+        figures: dict = dict(spotchecks)
         for loader in (
             load_education,
             load_training,
             load_defense,
-            load_spotchecks,
             load_compliance,
         ):
             figures.update(loader(seed=seed, now=now))
