@@ -28,6 +28,7 @@ class ParamBook:
             self._by[(code, path)].append((day, pk, params))
         for entries in self._by.values():
             entries.sort(key=lambda e: (e[0], e[1]))
+        self._codes = {code for code, _path in self._by}  # the rules overridden somewhere
         self._memo: dict = {}
 
     @classmethod
@@ -56,7 +57,9 @@ class ParamBook:
         return None
 
     def params(self, code: str, path: str, day: datetime.date) -> dict:
-        key = (code, path, day)
+        # A rule overridden nowhere in the book has its defaults everywhere, every day: one
+        # entry for a region's thousands of schools.
+        key = (code, path, day) if code in self._codes else (code, None, None)
         found = self._memo.get(key)
         if found is None:
             spec = RULES_BY_CODE[code]

@@ -18,7 +18,6 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -102,13 +101,13 @@ def _awards(run) -> dict[int, list]:
     return found
 
 
-def _evidence(award) -> Evidence:
+def _evidence(run, award) -> Evidence:
     return Evidence(
         kind="pingan",
         id=award.pk,
         label=award_label(award),
         date=award.awarded_on,
-        url=reverse("compliance:award", args=[award.pk]),
+        url=run.url("compliance:award", award.pk),
         figures={"level": award.level, "revoked_on": award.revoked_on.isoformat()}
         if award.revoked_on
         else {"level": award.level},
@@ -132,7 +131,7 @@ def target_pingan(run, rule):
                 "day": day.isoformat(),
             }
             out[subject.key] = run.verdict(
-                rule, subject, Status.COMPLIANT, period, text, [_evidence(best)], value=1.0
+                rule, subject, Status.COMPLIANT, period, text, [_evidence(run, best)], value=1.0
             )
             continue
         text = _("No 平安校园 award in force on %(day)s.") % {"day": day.isoformat()}
@@ -144,7 +143,7 @@ def target_pingan(run, rule):
                 "award": award_label(last),
                 "date": last.revoked_on.isoformat(),
             }
-            evidence.append(_evidence(last))
+            evidence.append(_evidence(run, last))
         out[subject.key] = run.verdict(
             rule, subject, Status.NOT_COMPLIANT, period, text, evidence, value=0.0
         )

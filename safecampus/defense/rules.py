@@ -383,9 +383,16 @@ def _in_force(run) -> dict:
     return found
 
 
-def evidence_of(snapshot, code: str, day) -> Evidence:
-    recorded = timezone.localtime(snapshot.recorded_at).date()
-    url = reverse("defense:school", args=[snapshot.org_id]) + f"?on={day.isoformat()}"
+def evidence_of(snapshot, code: str, day, run=None) -> Evidence:
+    """The snapshot as evidence of rule `code`; `run` lends its per-run zone and URL
+    prefixes (a county's run builds thousands of these)."""
+    if run is None:
+        recorded = timezone.localtime(snapshot.recorded_at).date()
+        url = reverse("defense:school", args=[snapshot.org_id])
+    else:
+        recorded = run.local_date(snapshot.recorded_at)
+        url = run.url("defense:school", snapshot.org_id)
+    url += f"?on={day.isoformat()}"
     return Evidence(
         kind="inventory",
         id=snapshot.pk,
@@ -414,7 +421,9 @@ def _evaluate(run, rule):
 
         found = CHECKS[rule.code](values_of(snapshot), subject, params_for)
         evidence = (
-            () if found.status == Status.NO_DATA else (evidence_of(snapshot, rule.code, run.day),)
+            ()
+            if found.status == Status.NO_DATA
+            else (evidence_of(snapshot, rule.code, run.day, run),)
         )
         out[subject.key] = run.verdict(
             rule, subject, found.status, period, found.explanation, evidence, found.value

@@ -18,8 +18,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Min
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -74,10 +72,6 @@ class SchoolEducation:
 # ------------------------------------------------------------------------------ loading
 
 
-def _local_day(moment) -> datetime.date:
-    return timezone.localtime(moment).date()
-
-
 def _education(run) -> dict[int, SchoolEducation]:
     found = run.cache.get("education")
     if found is not None:
@@ -91,7 +85,7 @@ def _education(run) -> dict[int, SchoolEducation]:
         "id", "org_id", "name", "active", "created_at"
     ):
         facts = found[org_id]
-        since = _local_day(created)
+        since = run.local_date(created)
         facts.first_class = min(facts.first_class or since, since)
         if active:
             facts.classes.append(ClassFact(pk, name, since))
@@ -126,7 +120,7 @@ def _reminders(run, first: datetime.date, last: datetime.date) -> dict:
     found = defaultdict(lambda: defaultdict(dict))
     rows = SafetyReminder.objects.filter(
         org_id__in=[s.node_id for s in run.schools], day__gte=first, day__lte=last
-    )
+    ).order_by()  # one reminder per class, kind and day: no order to keep
     for class_id, kind, day, minutes in rows.values_list(
         "school_class_id", "kind", "day", "minutes"
     ):
@@ -182,22 +176,22 @@ def _no_records(run, rule, subject, period, since):
     return run.no_data(rule, subject, period, why)
 
 
-def _activity_evidence(found) -> list[Evidence]:
+def _activity_evidence(run, found) -> list[Evidence]:
     return [
         Evidence(
             "activity",
             a.id,
             a.title,
             a.day,
-            reverse("education:activity", args=[a.id]),
+            run.url("education:activity", a.id),
             {"periods": a.periods},
         )
         for a in found
     ]
 
 
-def _records_url(subject, period: Period, class_id: int | None = None) -> str:
-    url = reverse("education:records") + f"?school={subject.node_id}&month={period.start:%Y-%m}"
+def _records_url(run, subject, period: Period, class_id: int | None = None) -> str:
+    url = run.url("education:records") + f"?school={subject.node_id}&month={period.start:%Y-%m}"
     return url + (f"&class={class_id}" if class_id else "")
 
 
@@ -286,7 +280,7 @@ def edu_1530(run, rule):
             continue
         cal = run.calendar(subject)
         last_day = min(period.end, run.day)
-        if not cal.school_days(period.start, last_day):
+        if not run.school_days(cal, period.start, last_day):
             out[subject.key] = _no_school_day(run, rule, subject, period)
             continue
         p = run.params(rule, subject, period.end)
@@ -324,7 +318,7 @@ def _verdict_1530(run, rule, subject, period, results, cal, windows, p):
         ) % {
             "period": period.label,
             "classes": len(results),
-            "days": len(cal.school_days(period.start, last_day)),
+            "days": len(run.school_days(cal, period.start, last_day)),
             "weeks": len(school_weeks(cal, period.start, last_day)),
             "holidays": len(windows),
             "missed": sum(r.daily_missed for r in results),
@@ -347,7 +341,7 @@ def _verdict_1530(run, rule, subject, period, results, cal, windows, p):
             r.fact.id,
             r.fact.name,
             None,
-            _records_url(subject, period, r.fact.id),
+            _records_url(run, subject, period, r.fact.id),
             {
                 "daily_missed": r.daily_missed,
                 "weekly_missed": r.weekly_missed,
@@ -375,13 +369,13 @@ def _monthly(run, rule, subject, period, mine):
     skip = _not_judged(run, rule, subject, period)
     if skip is not None:
         return skip
-    if not run.calendar(subject).school_days(period.start, period.end):
+    if not run.school_days(run.calendar(subject), period.start, period.end):
         return _no_school_day(run, rule, subject, period)
     if mine.since is None or mine.since > period.end:
         return _no_records(run, rule, subject, period, mine.since)
     required = int(run.params(rule, subject, period.end)["per_month"])
     found = [a for a in mine.activities if a.kind == ActivityKind.THEMED and a.day in period]
-    evidence = _activity_evidence(found)
+    evidence = _activity_evidence(run, found)
     if len(found) >= required:
         last = found[-1]
         text = ngettext(
@@ -448,7 +442,7 @@ def _drowning(run, rule, subject, period, mine):
         else:
             missing.append(monday)
     value = covered / len(weeks)
-    evidence = _activity_evidence(used)
+    evidence = _activity_evidence(run, used)
     if not missing:
         text = _(
             "%(period)s: drowning education in every week (weeks: %(weeks)d, sessions: %(count)d)."
@@ -495,7 +489,7 @@ def _health(run, rule, subject, mine):
     required = int(run.params(rule, subject, period.end)["per_term"])
     found = [a for a in mine.activities if a.kind == ActivityKind.HEALTH and a.day in period]
     periods = sum(a.periods for a in found)
-    evidence = _activity_evidence(found)
+    evidence = _activity_evidence(run, found)
     values = {"term": period.label, "periods": periods, "required": required}
     if periods >= required:
         text = ngettext(
@@ -598,7 +592,7 @@ def _rate(run, rule, subject, campaign, result):
             campaign.pk,
             campaign.name,
             campaign.end,
-            reverse("education:campaign", args=[campaign.pk]),
+            run.url("education:campaign", campaign.pk),
             {"target": result.target, "completed": result.completed},
         )
     ]

@@ -21,11 +21,12 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from safecampus.compliance.sql import Unindexed, between, unindexed
 from safecampus.compliance.verdicts import (  # noqa: F401  the shared vocabulary
     STATUS_ORDER,
     Period,
@@ -117,10 +118,13 @@ class DrillFact:
     fire_joined: bool = False
     evacuation_seconds: int | None = None
     buildings: tuple[BuildingFact, ...] = ()
+    # The local day held: given by the loader, which converts a region's drills with the zone
+    # looked up once; the rules read it many times per drill.
+    held_on: datetime.date = field(default=None, compare=False, repr=False)
 
-    @property
-    def held_on(self) -> datetime.date:
-        return timezone.localtime(self.held_at).date()
+    def __post_init__(self):
+        if self.held_on is None:
+            object.__setattr__(self, "held_on", timezone.localtime(self.held_at).date())
 
     @property
     def is_evacuation(self) -> bool:
@@ -653,7 +657,9 @@ def calendars_of(nodes, as_of: datetime.date) -> dict:
 
 def _drill_facts(qs) -> dict[int, list[DrillFact]]:
     """Held drills with their buildings, in one query (a row per building), by school."""
-    rows = qs.order_by("held_at", "id", "buildings__id").values_list(
+    # `+held_at` on SQLite: ordered by the time index, it would walk every drill of the time
+    # range, whatever the schools (compliance/sql.py).
+    rows = qs.order_by(Unindexed(F("held_at")).asc(), "id", "buildings__id").values_list(
         "id",
         "org_id",
         "scenario",
@@ -677,6 +683,7 @@ def _drill_facts(qs) -> dict[int, list[DrillFact]]:
         if b_name is not None:
             entry["buildings"].append(BuildingFact(b_name, b_storeys, b_secs))
     out: dict[int, list[DrillFact]] = {}
+    zone = timezone.get_current_timezone()
     for entry in drills.values():  # insertion order is held_at order
         pk, org, scenario, held_at, night, police, fire, secs = entry["args"]
         out.setdefault(org, []).append(
@@ -690,6 +697,7 @@ def _drill_facts(qs) -> dict[int, list[DrillFact]]:
                 fire_joined=fire,
                 evacuation_seconds=secs,
                 buildings=tuple(entry["buildings"]),
+                held_on=held_at.astimezone(zone).date(),
             )
         )
     return out
@@ -716,11 +724,18 @@ def schools_in_scope(user, *, node=None, school_id=None):
 
 
 def load_facts(
-    user, *, as_of: datetime.date | None = None, node=None, school_id=None, schools=None
+    user,
+    *,
+    as_of: datetime.date | None = None,
+    node=None,
+    school_id=None,
+    schools=None,
+    calendars=None,
 ) -> list[tuple[object, SchoolFacts]]:
     """(school profile, facts) for every school in scope under `node` (or the one school), in
     three queries whatever their number: schools (with their first drill), held drills with
-    their buildings, and calendars."""
+    their buildings, and calendars (none when the caller has them: `calendars`, by node id,
+    built by `calendars_of` for the same day)."""
     from safecampus.emergency.models import Drill
 
     as_of = as_of or timezone.localdate()
@@ -736,15 +751,20 @@ def load_facts(
         return []
     end = day_start(as_of + ONE_DAY)
     start = day_start(as_of - datetime.timedelta(days=WINDOW_DAYS))
-    drills = Drill.objects.for_user(user, "view").filter(
-        status=DrillStatus.HELD, held_at__gte=start, held_at__lt=end
+    drills = (
+        unindexed(Drill.objects.for_user(user, "view"), at="held_at")
+        .filter(status=DrillStatus.HELD)
+        .filter(between("at", start, end))
     )
     if school_id is not None or len(schools) == 1:
         drills = drills.filter(org_id=schools[0].node_id)
     elif node is not None:
         drills = drills.within(node.path)
+    else:  # the schools given: their drills, not all those of the user's scope
+        drills = drills.filter(org_id__in=[s.node_id for s in schools])
     by_school = _drill_facts(drills)
-    calendars = calendars_of([s.node for s in schools], as_of)
+    if calendars is None or any(s.node_id not in calendars for s in schools):
+        calendars = calendars_of([s.node for s in schools], as_of)
     out = []
     for school in schools:
         since = timezone.localtime(school.node.created_at).date()

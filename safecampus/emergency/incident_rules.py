@@ -22,7 +22,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Min, Q
-from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -37,10 +36,6 @@ from safecampus.emergency.choices import IncidentType, Step
 LOOKBACK_DAYS = 365
 LIST_LIMIT = 8
 EVIDENCE_LIMIT = 31
-
-
-def _local(moment: datetime.datetime) -> datetime.date:
-    return timezone.localtime(moment).date()
 
 
 def _time(moment: datetime.datetime) -> str:
@@ -89,13 +84,13 @@ class _Incident:
     marks: response.Response | None = None
     bureau_at: datetime.datetime | None = None  # first report to the bureau, as corrected
 
-    def evidence(self, **figures) -> Evidence:
+    def evidence(self, run, **figures) -> Evidence:
         return Evidence(
             "incident",
             self.id,
             self.number,
-            _local(self.occurred_at),
-            reverse("incidents:detail", args=[self.id]),
+            run.local_date(self.occurred_at),
+            run.url("incidents:detail", self.id),
             {k: v for k, v in figures.items() if v is not None},
         )
 
@@ -163,7 +158,11 @@ def _each_school(run, rule, judge):
         if incidents:
             out[s.key] = judge(s, period, incidents)
             continue
-        begins = [d for d in (s.created_on, first.get(s.node_id) and _local(first[s.node_id])) if d]
+        begins = [
+            d
+            for d in (s.created_on, first.get(s.node_id) and run.local_date(first[s.node_id]))
+            if d
+        ]
         since = min(begins) if begins else None
         if since is None or since > period.end:
             out[s.key] = run.verdict(
@@ -215,7 +214,9 @@ def response_135(run, rule):
                 )
             elif missing:
                 unmarked.append(incident.number)
-            evidence.append(incident.evidence(**{str(step): minutes.get(step) for step in targets}))
+            evidence.append(
+                incident.evidence(run, **{str(step): minutes.get(step) for step in targets})
+            )
         values = {
             "count": len(incidents),
             "date": period.end.isoformat(),
@@ -314,7 +315,7 @@ def report_deadline(run, rule):
             else:
                 figures = {"deadline_minutes": allowed}
                 pending.append(incident.number)
-            evidence.append(incident.evidence(**figures))
+            evidence.append(incident.evidence(run, **figures))
         judged = len(on_time) + len(late)
         values = {"count": judged, "date": period.end.isoformat()}
         parts = []
@@ -360,12 +361,12 @@ def report_deadline(run, rule):
 # ------------------------------------------------------------------------------ targets
 
 
-def _figures(rows, start: datetime.date, end: datetime.date) -> dict:
+def _figures(run, rows, start: datetime.date, end: datetime.date) -> dict:
     """The statistics page's figures (stats._aggregates) of the incidents in [start, end]."""
     out = {"n": [], "minor_crime": [], "drowning_deaths": []}
     deaths = 0
     for pk, number, _path, occurred, kind, criminal, minors, dead in rows:
-        day = _local(occurred)
+        day = run.local_date(occurred)
         if not start <= day <= end:
             continue
         out["n"].append((pk, number, day))
@@ -434,7 +435,7 @@ def _county_load(run):
     since = {}
     for c in counties:
         days = [d for d in (c.created_on, first.get(f"c{c.node_id}")) if d is not None]
-        days = [_local(d) if isinstance(d, datetime.datetime) else d for d in days]
+        days = [run.local_date(d) if isinstance(d, datetime.datetime) else d for d in days]
         since[c.node_id] = min(days) if days else None
     found = run.cache["incidents.counties"] = (window, by_county, since)
     return found
@@ -485,12 +486,12 @@ def _target(run, rule, figure: str, unit: str, change_of):
             )
             continue
         rows = by_county.get(c.node_id, [])
-        current = _figures(rows, window.start, window.end)
-        previous = _figures(rows, window.prev_start, window.prev_end)
+        current = _figures(run, rows, window.start, window.end)
+        previous = _figures(run, rows, window.prev_start, window.prev_end)
         cur, prev = current[figure], previous[figure]
         pct = round(change * 100)
         evidence = [
-            Evidence("incident", pk, number, day, reverse("incidents:detail", args=[pk]))
+            Evidence("incident", pk, number, day, run.url("incidents:detail", pk))
             for pk, number, day in current["rows"][figure]
         ][:EVIDENCE_LIMIT]
         values = {

@@ -17,7 +17,7 @@ def _facts(run) -> dict:
         schools = School.objects.select_related("node").filter(
             node_id__in=[s.node_id for s in run.schools]
         )
-        loaded = dc.load_facts(run.user, as_of=run.day, schools=schools)
+        loaded = dc.load_facts(run.user, as_of=run.day, schools=schools, calendars=run.calendars)
         found = run.cache["drill_facts"] = {f.node_id: f for _school, f in loaded}
     return found
 

@@ -24,16 +24,15 @@ one run through `run.cache`.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
-from django.urls import reverse
-from django.utils import timezone
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from safecampus.compliance.sql import Unindexed, between, unindexed
 from safecampus.compliance.verdicts import (
     Evidence,
     Period,
@@ -66,10 +65,6 @@ COLOURS = {
 
 
 # ------------------------------------------------------------------------------ helpers
-
-
-def _local(moment: datetime.datetime) -> datetime.date:
-    return timezone.localtime(moment).date()
 
 
 def _span(start: datetime.date, end: datetime.date) -> str:
@@ -137,8 +132,8 @@ def _no_term(run, rule, subject) -> Verdict:
     )
 
 
-def _has_school_day(cal, start, end) -> bool:
-    return bool(cal.school_days(start, end))
+def _has_school_day(run, cal, start, end) -> bool:
+    return bool(run.school_days(cal, start, end))
 
 
 def _ended(run, day: datetime.date) -> bool:
@@ -167,24 +162,36 @@ def _running(period) -> str:
 # ------------------------------------------------------------------------- shared loads
 
 
-def _since(run) -> dict[int, datetime.date | None]:
-    """Where each school's records begin: its registration or its first inspection."""
+def _first_inspections(run, ids) -> dict[int, datetime.datetime | None]:
+    """The moment of each school's first inspection (None: never inspected), in one query
+    for the schools not loaded yet in the run (POLICE-MONTHLY reads the schools of its
+    stations' areas, most of them the run's own)."""
     from safecampus.hazards.models import Inspection
 
-    found = run.cache.get("hazards.since")
-    if found is None:
-        first = dict(
-            Inspection.objects.filter(org_id__in=_school_ids(run))
+    known = run.cache.setdefault("hazards.first_inspection", {})
+    missing = [i for i in ids if i not in known]
+    if missing:
+        known.update(dict.fromkeys(missing))
+        known.update(
+            Inspection.objects.filter(org_id__in=missing)
             .order_by()
             .values("org_id")
             .annotate(first=Min("inspected_at"))
             .values_list("org_id", "first")
         )
+    return known
+
+
+def _since(run) -> dict[int, datetime.date | None]:
+    """Where each school's records begin: its registration or its first inspection."""
+    found = run.cache.get("hazards.since")
+    if found is None:
+        first = _first_inspections(run, _school_ids(run))
         found = {}
         for s in run.schools:
             days = [s.created_on] if s.created_on else []
             if first.get(s.node_id) is not None:
-                days.append(_local(first[s.node_id]))
+                days.append(run.local_date(first[s.node_id]))
             found[s.node_id] = min(days) if days else None
         run.cache["hazards.since"] = found
     return found
@@ -249,9 +256,9 @@ class _Check:
     code: str
     name: str
 
-    def evidence(self) -> Evidence:
+    def evidence(self, run) -> Evidence:
         return Evidence(
-            "inspection", self.id, self.name, self.on, reverse("hazards:inspection", args=[self.id])
+            "inspection", self.id, self.name, self.on, run.url("hazards:inspection", self.id)
         )
 
 
@@ -267,15 +274,18 @@ _CHECK_FIELDS = (
 )
 
 
-def _check(row) -> _Check:
+def _check(run, row) -> _Check:
     pk, org, at, schedule, period_start, template, code, name = row
-    return _Check(pk, org, _local(at), schedule, period_start, template, code, name)
+    return _Check(pk, org, run.local_date(at), schedule, period_start, template, code, name)
 
 
-def _checks(rows) -> dict[int, list[_Check]]:
+def _checks(run, rows, at: int = 2) -> dict[int, list[_Check]]:
+    """The checks of `rows` (the `_CHECK_FIELDS`) by school, each school's in the order of
+    the moment of the check (column `at`) and then the id. Sorted here, not in SQL: an
+    ORDER BY on the time column sends SQLite through its time index (compliance/sql.py)."""
     out: dict[int, list[_Check]] = defaultdict(list)
-    for row in rows:
-        check = _check(row)
+    for row in sorted(rows, key=lambda r: (r[at], r[0])):
+        check = _check(run, row)
         out[check.org_id].append(check)
     return out
 
@@ -297,18 +307,18 @@ def _days_verdict(run, rule, subject, period, found, required, *, met, short, no
     else:
         status, text = Status.NOT_COMPLIANT, short if days else none
     return run.verdict(
-        rule, subject, status, period, text % values, _evidence(found), value=len(days)
+        rule, subject, status, period, text % values, _evidence(run, found), value=len(days)
     )
 
 
-def _evidence(checks) -> list[Evidence]:
+def _evidence(run, checks) -> list[Evidence]:
     """The newest checks, once each; links are built only for those shown."""
     seen, kept = set(), []
     for c in sorted(checks, key=lambda c: (c.on, c.id)):
         if c.id not in seen:
             seen.add(c.id)
             kept.append(c)
-    return [c.evidence() for c in kept[-EVIDENCE_LIMIT:]]
+    return [c.evidence(run) for c in kept[-EVIDENCE_LIMIT:]]
 
 
 def _surroundings_q() -> Q:
@@ -388,21 +398,19 @@ def _tallies(run, rule, rhythm: str, frame):
         templates = {t for c in counts.values() for t in c.template_ids}
         schedules = {i for c in counts.values() for i in c.schedule_ids}
         since_dt, until_dt = day_range(lo, hi)
+        qs = unindexed(Inspection.objects.all(), at="inspected_at", ps="period_start")
         rows = (
-            Inspection.objects.filter(org_id__in=_school_ids(run))
+            qs.filter(org_id__in=_school_ids(run))
             .filter(
                 Q(checklist__template__code=rule.code)
                 | Q(checklist__template_id__in=templates)
                 | Q(schedule_id__in=schedules)
             )
-            .filter(
-                Q(inspected_at__gte=since_dt, inspected_at__lt=until_dt)
-                | Q(period_start__gte=lo, period_start__lte=hi)
-            )
-            .order_by("inspected_at", "id")
+            .filter(between("at", since_dt, until_dt) | between("ps", lo, hi, closed=True))
+            .order_by()
             .values_list(*_CHECK_FIELDS)
         )
-        checks = _checks(rows)
+        checks = _checks(run, rows)
     for s in run.schools:
         got = framed[s.key]
         if isinstance(got, Verdict):
@@ -418,7 +426,9 @@ def _tallies(run, rule, rhythm: str, frame):
         tally = _Tally(s, period, params, [], planned=c.planned(period.start, period.end))
         if len(due) < len(expected):
             tally.clipped_from = first
-        mine = checks.get(s.node_id, [])
+        # Those that count in some period due, then each period's own.
+        lo_due, hi_due = min(e[0] for e in due), max(e[1] for e in due)
+        mine = [k for k in checks.get(s.node_id, []) if c.counts(k, lo_due, hi_due)]
         for start, end in due:
             found = [k for k in mine if c.counts(k, start, end)]
             if not _ended(run, end):
@@ -447,7 +457,7 @@ def _month_frame(run, rule, periods_of):
 
     def frame(subject, cal):
         period = run.month()
-        if not _has_school_day(cal, period.start, period.end):
+        if not _has_school_day(run, cal, period.start, period.end):
             return _no_school_day(run, rule, subject, period)
         return period, periods_of(cal, period), run.params(rule, subject, period.end)
 
@@ -457,7 +467,7 @@ def _month_frame(run, rule, periods_of):
 def inspect_daily(run, rule):
     """INSPECT-DAILY: every school day of the last ended month has a sensitive-spot check."""
     frame = _month_frame(
-        run, rule, lambda cal, p: [(d, d) for d in cal.school_days(p.start, p.end)]
+        run, rule, lambda cal, p: [(d, d) for d in run.school_days(cal, p.start, p.end)]
     )
     out = {}
     for s, t in _tallies(run, rule, Rhythm.SCHOOL_DAY, frame):
@@ -487,19 +497,19 @@ def inspect_daily(run, rule):
             Status.COMPLIANT if ok else Status.NOT_COMPLIANT,
             t.period,
             _sentences(plan, text % values, missed, _clipped(t), t.running and _running(t.period)),
-            _evidence(t.checks),
+            _evidence(run, t.checks),
             value=len(t.done) / len(t.expected),
         )
     return out
 
 
-def _weeks(cal, period) -> list[tuple]:
+def _weeks(run, cal, period) -> list[tuple]:
     """Weeks (Monday to Sunday) beginning in the period, with a school day."""
     out = []
     monday = period.start + datetime.timedelta(days=(7 - period.start.weekday()) % 7)
     while monday <= period.end:
         sunday = monday + 6 * ONE_DAY
-        if _has_school_day(cal, monday, sunday):
+        if _has_school_day(run, cal, monday, sunday):
             out.append((monday, sunday))
         monday += 7 * ONE_DAY
     return out
@@ -512,7 +522,7 @@ def inspect_weekly(run, rule):
 
     def frame(subject, cal):
         period = run.month()
-        weeks = _weeks(cal, period)
+        weeks = _weeks(run, cal, period)
         if not weeks:
             return _no_school_day(run, rule, subject, period)
         return period, weeks, run.params(rule, subject, period.end)
@@ -558,7 +568,7 @@ def inspect_weekly(run, rule):
                 0, _("No weekly key-spot check is scheduled at this school: nothing was planned.")
             )
         parts += [_clipped(t), t.running and _running(t.period)]
-        evidence = _evidence(t.checks)
+        evidence = _evidence(run, t.checks)
         for w in t.expected:
             pk = reviews.get((s.node_id, w[0]))
             if pk is not None:
@@ -568,7 +578,7 @@ def inspect_weekly(run, rule):
                         pk,
                         _("Weekly analysis"),
                         w[0],
-                        reverse("hazard_review:weekly", args=[s.node_id]),
+                        run.url("hazard_review:weekly", s.node_id),
                     )
                 )
         out[s.key] = run.verdict(
@@ -593,7 +603,7 @@ def inspect_monthly(run, rule):
             out[s.key] = t
             continue
         required = t.params["per_month"]
-        found = _evidence(t.checks)
+        found = _evidence(run, t.checks)
         count = len(found)
         values = {
             "count": count,
@@ -687,7 +697,7 @@ def inspect_holiday(run, rule):
             Status.NOT_COMPLIANT if t.missed else Status.COMPLIANT,
             t.period,
             _sentences(text, missed, _clipped(t), t.running and _running(t.period)),
-            _evidence(t.checks),
+            _evidence(run, t.checks),
             value=len(t.done) / len(t.expected),
         )
     return out
@@ -740,7 +750,7 @@ def inspect_term_start(run, rule):
             "start": start.isoformat(),
             "end": end.isoformat(),
         }
-        found = _evidence(t.checks)
+        found = _evidence(run, t.checks)
         if found:
             values["date"] = found[0].date.isoformat()
             text = _(
@@ -773,13 +783,14 @@ def surround_twice(run, rule):
     if periods:
         lo, hi = min(p.start for p in periods), max(p.end for p in periods)
         rows = (
-            Inspection.objects.filter(org_id__in=_school_ids(run))
+            unindexed(Inspection.objects.all(), at="inspected_at")
+            .filter(org_id__in=_school_ids(run))
             .filter(_surroundings_q())
-            .filter(inspected_at__gte=day_start(lo), inspected_at__lt=day_start(hi + ONE_DAY))
-            .order_by("inspected_at", "id")
+            .filter(between("at", day_start(lo), day_start(hi + ONE_DAY)))
+            .order_by()
             .values_list(*_CHECK_FIELDS)
         )
-        checks = _checks(rows)
+        checks = _checks(run, rows)
     out = {}
     for s in run.schools:
         period = terms[s.key]
@@ -832,7 +843,7 @@ def _county_first(run, model, field: str, key: str) -> dict[int, datetime.date |
         for c in counties:
             value = row.get(f"c{c.node_id}")
             if isinstance(value, datetime.datetime):
-                value = _local(value)
+                value = run.local_date(value)
             found[c.node_id] = value
         run.cache[key] = found
     return found
@@ -874,21 +885,19 @@ def surround_enforce(run, rule):
         Joined.objects.filter(inspection_id=OuterRef("pk")).exclude(department__kind="education")
     )
     rows = (
-        Inspection.objects.filter(path_q("org_path", [c.path for c in counties]))
+        unindexed(Inspection.objects.all(), at="inspected_at")
+        .filter(path_q("org_path", [c.path for c in counties]))
         .filter(joined)
         .filter(_surroundings_q())
-        .filter(
-            inspected_at__gte=day_start(period.start),
-            inspected_at__lt=day_start(period.end + ONE_DAY),
-        )
-        .order_by("inspected_at", "id")
+        .filter(between("at", day_start(period.start), day_start(period.end + ONE_DAY)))
+        .order_by()
         .values_list("org_path", *_CHECK_FIELDS)
     )
     by_county: dict[int, list[_Check]] = defaultdict(list)
-    for path, *row in rows:
+    for path, *row in sorted(rows, key=lambda r: (r[3], r[1])):
         for c in counties:
             if path.startswith(c.path + "."):
-                by_county[c.node_id].append(_check(row))
+                by_county[c.node_id].append(_check(run, row))
     out = {}
     for c in counties:
         first = since[c.node_id]
@@ -949,6 +958,7 @@ def supervise_quarter(run, rule):
             Visit.objects.filter(inspector_id__in=list(holders))
             .filter(path_q("org_path", paths))
             .filter(visited_on__gte=period.start, visited_on__lte=period.end)
+            .order_by()
             .values_list(
                 "id",
                 "org_path",
@@ -960,7 +970,7 @@ def supervise_quarter(run, rule):
                 "inspector__username",
             )
         )
-        url = reverse("hazard_review:visits")
+        url = run.url("hazard_review:visits")
         for pk, path, school, day, uid, last, first, username in visits:
             label = _("Visit to %(school)s by %(person)s") % {
                 "school": school,
@@ -969,12 +979,11 @@ def supervise_quarter(run, rule):
             month = f"?month={day.year}-{day.month:02d}"
             records.append((path, Evidence("visit", pk, label, day, url + month), uid))
         checks = (
-            Inspection.objects.filter(inspector_id__in=list(holders))
+            unindexed(Inspection.objects.all(), at="inspected_at")
+            .filter(inspector_id__in=list(holders))
             .filter(path_q("org_path", paths))
-            .filter(
-                inspected_at__gte=day_start(period.start),
-                inspected_at__lt=day_start(period.end + ONE_DAY),
-            )
+            .filter(between("at", day_start(period.start), day_start(period.end + ONE_DAY)))
+            .order_by()  # sorted below; an ORDER BY on the time column misleads SQLite
             .values_list(
                 "id",
                 "org_path",
@@ -991,8 +1000,8 @@ def supervise_quarter(run, rule):
                 "school": school,
                 "person": _person(last, first, username),
             }
-            url = reverse("hazards:inspection", args=[pk])
-            records.append((path, Evidence("inspection", pk, label, _local(at), url), uid))
+            url = run.url("hazards:inspection", pk)
+            records.append((path, Evidence("inspection", pk, label, run.local_date(at), url), uid))
     records.sort(key=lambda r: (r[1].date, r[1].kind, r[1].id))
     out = {}
     for c in counties:
@@ -1057,33 +1066,32 @@ def police_monthly(run, rule):
     period = run.month()
     stations = run.departments
     paths = sorted({d.path for d in stations})
-    first_check = (
-        Inspection.objects.filter(org=OuterRef("node"))
-        .order_by("inspected_at")
-        .values("inspected_at")[:1]
-    )
-    schools = list(
+    area_schools = list(
         School.objects.filter(node__is_active=True)
         .filter(path_q("node__path", paths))
-        .annotate(first_check=Subquery(first_check))
         .order_by("node__path")
-        .values_list("node_id", "node__path", "node__name", "node__created_at", "first_check")
+        .values_list("node_id", "node__path", "node__name", "node__created_at")
     )
-    nodes = [SimpleNamespace(pk=row[0], path=row[1]) for row in schools]
-    calendars = calendars_of(nodes, run.day) if nodes else {}
+    ids = [row[0] for row in area_schools]
+    firsts = _first_inspections(run, ids)
+    schools = [(*row, firsts.get(row[0])) for row in area_schools]
+    # The run's schools' calendars, when another rule has loaded them; the others' here.
+    calendars = dict(run.__dict__.get("calendars") or {})
+    nodes = [SimpleNamespace(pk=row[0], path=row[1]) for row in schools if row[0] not in calendars]
+    if nodes:
+        calendars.update(calendars_of(nodes, run.day))
     since_dt, until_dt = day_range(period.start, period.end)
     Joined = Inspection.departments.through
     station_ids = [d.department_id for d in stations]
-    ids = [row[0] for row in schools]
     rows = list(
-        Inspection.objects.filter(
-            org_id__in=ids, inspected_at__gte=since_dt, inspected_at__lt=until_dt
-        )
+        unindexed(Inspection.objects.all(), at="inspected_at")
+        .filter(org_id__in=ids)
+        .filter(between("at", since_dt, until_dt))
         .filter(
             Q(checklist__template__code=POLICE_CODE)
             | Q(pk__in=Joined.objects.filter(department_id__in=station_ids).values("inspection_id"))
         )
-        .order_by("inspected_at", "id")
+        .order_by()
         .values_list(*_CHECK_FIELDS)
     )
     links: dict[int, set] = defaultdict(set)
@@ -1092,7 +1100,7 @@ def police_monthly(run, rule):
             department_id__in=station_ids, inspection_id__in=[r[0] for r in rows]
         ).values_list("inspection_id", "department_id"):
             links[inspection_id].add(department_id)
-    checks = _checks(rows)
+    checks = _checks(run, rows)
     out = {}
     for d in stations:
         area = [row for row in schools if row[1] == d.path or row[1].startswith(d.path + ".")]
@@ -1104,13 +1112,15 @@ def police_monthly(run, rule):
                 _("No active school lies in the area of %(station)s.") % {"station": d.name},
             )
             continue
-        due = [row for row in area if _has_school_day(calendars[row[0]], period.start, period.end)]
+        due = [
+            row for row in area if _has_school_day(run, calendars[row[0]], period.start, period.end)
+        ]
         if not due:
             out[d.key] = _no_school_day(run, rule, d, period)
             continue
         judged = []
         for node_id, _path, name, created, first in due:
-            begins = min(x for x in (_local(created), first and _local(first)) if x)
+            begins = min(x for x in (run.local_date(created), first and run.local_date(first)) if x)
             if begins <= period.end:
                 judged.append((node_id, name))
         if not judged:
@@ -1161,7 +1171,7 @@ def police_monthly(run, rule):
             Status.NOT_COMPLIANT if missing else Status.COMPLIANT,
             period,
             text % values,
-            _evidence(evidence),
+            _evidence(run, evidence),
             value=len(done) / len(judged),
         )
     return out
@@ -1192,7 +1202,7 @@ def visit_monthly(run, rule):
             "user__username",
         )
     ):
-        assigned[org].append((uid, _local(created), _person(last, first, username)))
+        assigned[org].append((uid, run.local_date(created), _person(last, first, username)))
     visits = {}
     first_visit: dict[int, datetime.date] = {}
     for org, uid, first, n, last_in, last in (
@@ -1209,10 +1219,10 @@ def visit_monthly(run, rule):
     ):
         visits[(org, uid)] = (n, last_in, last)
         first_visit[org] = min(first, first_visit.get(org, first))
-    url = reverse("hazard_review:visits") + f"?month={period.start.year}-{period.start.month:02d}"
+    url = run.url("hazard_review:visits") + f"?month={period.start.year}-{period.start.month:02d}"
     out = {}
     for s in run.schools:
-        if not _has_school_day(run.calendar(s), period.start, period.end):
+        if not _has_school_day(run, run.calendar(s), period.start, period.end):
             out[s.key] = _no_school_day(run, rule, s, period)
             continue
         people = assigned.get(s.node_id, [])
@@ -1295,13 +1305,13 @@ class _Open:
     plan: str
     temporary: str
 
-    def evidence(self) -> Evidence:
+    def evidence(self, run) -> Evidence:
         return Evidence(
             "hazard",
             self.id,
             self.number,
             self.deadline,
-            reverse("hazards:hazard", args=[self.id]),
+            run.url("hazards:hazard", self.id),
             {"grade": self.grade},
         )
 
@@ -1318,7 +1328,10 @@ def _ledger(run):
         open_rows = (
             Hazard.objects.filter(org_id__in=ids, found_at__lt=end)
             .filter(Q(status__in=OPEN_STATUSES) | Q(status=HazardStatus.CLOSED, closed_at__gte=end))
-            .order_by("deadline", "id")
+            # `+deadline` on SQLite, which would otherwise walk the whole ledger by its
+            # deadline index to skip a sort (compliance/sql.py); NULLs sort as each
+            # database sorts them.
+            .order_by(Unindexed(F("deadline")).asc(), "id")
             .values_list(
                 "id", "org_id", "number", "grade", "deadline", "plan", "temporary_measures"
             )
@@ -1380,10 +1393,11 @@ def risk_colour(run, rule):
                 Status.NOT_COMPLIANT,
                 period,
                 text,
-                [h.evidence() for h in bad][:EVIDENCE_LIMIT],
+                [h.evidence(run) for h in bad][:EVIDENCE_LIMIT],
                 value=len(bad),
             )
-        counts = {g: sum(1 for h in hazards if h.grade == g) for g in Grade.values}
+        tally = Counter(h.grade for h in hazards)
+        counts = {g: tally[g] for g in Grade.values}
         summary = join(
             _("%(grade)s (%(colour)s) %(count)d")
             % {"grade": Grade(g).label, "colour": COLOURS[g], "count": n}
@@ -1425,7 +1439,7 @@ def hazard_class(run, rule):
                     _("Major hazard %(number)s lacks %(missing)s.")
                     % {"number": h.number, "missing": _and(lacks)}
                 )
-                evidence.append(h.evidence())
+                evidence.append(h.evidence(run))
         overdue = [
             h
             for h in hazards
@@ -1446,7 +1460,7 @@ def hazard_class(run, rule):
                 )
                 % {"count": len(overdue), "items": _list(items)}
             )
-            evidence += [h.evidence() for h in overdue]
+            evidence += [h.evidence(run) for h in overdue]
         if parts:
             lead = _("On %(date)s:") % {"date": date}
             return run.verdict(
@@ -1464,7 +1478,7 @@ def hazard_class(run, rule):
             len(hazards),
         ) % {"count": len(hazards), "date": date}
         return run.verdict(
-            rule, s, Status.COMPLIANT, period, text, [h.evidence() for h in majors], value=0
+            rule, s, Status.COMPLIANT, period, text, [h.evidence(run) for h in majors], value=0
         )
 
     return _ledger_verdicts(run, rule, judge)
