@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from freezegun import freeze_time
 
 from safecampus.accounts.roles import Role
 from safecampus.core import home
@@ -156,3 +157,64 @@ def test_home_queries_are_bounded(client, world):
     with CaptureQueriesContext(connection) as large:
         client.get(reverse("home"))
     assert len(large) == len(small) <= 30
+
+
+def _with_schedules(*schools):
+    """The standard schedules since the start of term, yesterday's daily check done."""
+    import datetime
+
+    from django.utils import timezone
+
+    from safecampus.hazards.models import Inspection, Schedule
+    from safecampus.hazards.schedules import schedule_defaults_for
+
+    for school in schools:
+        schedule_defaults_for(school, by=None, starts_on=datetime.date(2026, 9, 1))
+        daily = Schedule.objects.get(org=school, rhythm="school_day")
+        Inspection.objects.create(
+            org=school,
+            schedule=daily,
+            period_start=datetime.date(2026, 11, 23),
+            checklist=daily.template.current,
+            inspected_at=timezone.make_aware(datetime.datetime(2026, 11, 23, 8, 0)),
+            signed_name="马建军",
+        )
+
+
+@freeze_time("2026-11-24 10:00:00+08:00")  # a Tuesday of the autumn term
+def test_a_bureau_sees_how_many_checks_are_due_and_missed_a_school_which(client, world):
+    """A region's home page counts the checks due today and missed this week across its
+    schools and links to its dashboard; a school's lists them, each linking to its check."""
+    _with_schedules(world.school_a1, world.school_a2, world.school_b1)
+    client.force_login(f.user_with_role(Role.BUREAU_STAFF, world.county_a))
+    todos = {t["key"]: t for t in client.get(reverse("home")).context["todos"]}
+    # Each school: today's daily check, this week's and this month's checks are due; the
+    # daily checks of 17–20 November (the 23rd was done) and last week's were missed.
+    assert todos["inspection-due"]["count"] == 2 * 3
+    assert todos["inspection-missed"]["count"] == 2 * 5
+    assert todos["inspection-due"]["url"] == reverse("hazard_dashboard:home")
+    safety = f.user_with_role(Role.SAFETY_OFFICER, world.school_a1)
+    client.force_login(safety)
+    items = [
+        t for t in client.get(reverse("home")).context["todos"] if t["key"] == "inspection-due"
+    ]
+    assert len(items) == 3 and all(t["count"] == 1 for t in items)
+    assert all(reverse("hazards:inspect") + "?schedule=" in t["url"] for t in items)
+
+
+@freeze_time("2026-11-24 10:00:00+08:00")
+def test_a_bureaus_home_takes_the_same_queries_for_more_schools_with_checks(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _with_schedules(world.school_a1, world.school_a2)
+    client.force_login(f.user_with_role(Role.BUREAU_STAFF, world.county_a))
+    client.get(reverse("home"))
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("home"))
+    _with_schedules(*(f.school(world.town_a) for _ in range(5)))
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(reverse("home"))
+    todos = {t["key"]: t for t in response.context["todos"]}
+    assert todos["inspection-due"]["count"] == 7 * 3
+    assert len(large) == len(small) <= 40

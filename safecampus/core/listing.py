@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView
 
 from safecampus.accounts.access import can, can_anywhere
+from safecampus.core import keyset as keysets
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -156,10 +157,15 @@ class ScopedListView(LoginRequiredMixin, ListView):
     `user=`), override `filter_queryset(qs, data)` and `decorate(qs)` (select_related …), and
     `export_columns` = [(header, function of a row)] for the XLSX export (`?export=xlsx`).
     With `offers_add`, the context's `can_add` says whether the user may add such a record
-    anywhere (the page's "new" button).
+    anywhere (the page's "new" button). With `keyset`, "next" and "previous" carry a cursor
+    (core/keyset.py) instead of a page number, for lists deep enough at a province's size
+    that counting rows off (OFFSET) would cost more than the page.
     """
 
     paginate_by = 50
+    keyset = False
+    count_limit: int | None = None  # with keyset: count no further ("more than N rows")
+    bad_cursor = ""
     nav = ""
     filter_form_class = None
     export_columns: list = []
@@ -192,7 +198,50 @@ class ScopedListView(LoginRequiredMixin, ListView):
             raise PermissionDenied(_("Your role does not allow this here."))
         if request.GET.get("export") == "xlsx" and self.export_columns:
             return self.export()
-        return super().get(request, *args, **kwargs)
+        response = super().get(request, *args, **kwargs)
+        if self.bad_cursor:
+            response.status_code = 400  # the first page, with the reason shown above it
+        return response
+
+    def paginate_queryset(self, queryset, page_size):
+        if not self.keyset:
+            return super().paginate_queryset(queryset, page_size)
+        params = self.request.GET
+        filters = keysets.digest(params)
+        try:
+            page = keysets.paginate(
+                queryset,
+                size=page_size,
+                cursor=params.get("cursor"),
+                page=params.get("page"),
+                filters=filters,
+                count_limit=self.count_limit,
+            )
+        except keysets.InvalidCursor as exc:
+            self.bad_cursor = str(exc)
+            messages.error(self.request, self.bad_cursor)
+            page = keysets.paginate(
+                queryset,
+                size=page_size,
+                cursor=None,
+                page=None,
+                filters=filters,
+                count_limit=self.count_limit,
+            )
+        except keysets.InvalidPage as exc:
+            raise Http404(str(exc)) from None
+
+        def link(token):
+            if token is None:
+                return ""
+            out = params.copy()
+            out.pop("page", None)
+            out["cursor"] = token
+            return "?" + out.urlencode()
+
+        page.next_link = link(page.next_cursor)
+        page.previous_link = link(page.previous_cursor)
+        return page, page, page.rows, page.has_next or page.has_previous
 
     def export(self) -> HttpResponse:
         qs = self.get_queryset()
@@ -208,17 +257,21 @@ class ScopedListView(LoginRequiredMixin, ListView):
         ctx = super().get_context_data(**kwargs)
         params = self.request.GET.copy()
         params.pop("page", None)
+        params.pop("cursor", None)
         params["export"] = "xlsx"
         filtered = False
         if self.filters is not None and self.filters.is_bound and self.filters.is_valid():
             filtered = any(v not in (None, "", []) for v in self.filters.cleaned_data.values())
+        paginator = ctx.get("paginator")
         ctx.update(
             nav_active=self.nav,
             filters=self.filters,
             export_url="?" + params.urlencode() if self.export_columns else "",
-            total=ctx["paginator"].count if ctx.get("paginator") else len(ctx["object_list"]),
+            total=len(ctx["object_list"]) if paginator is None else paginator.count,
             filtered=filtered,
         )
+        if getattr(paginator, "keyset", False):
+            ctx.update(total=paginator.count_shown, total_more=not paginator.count_is_exact)
         if self.offers_add:
             ctx["can_add"] = can_anywhere(self.request.user, "add", self.model)
         return ctx

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from safecampus.accounts.access import scope_prefixes
 from safecampus.core.api import ScopedModelViewSet
 from safecampus.core.errors import ConflictError
+from safecampus.core.pagination import KeysetPagination
 from safecampus.core.scoping import ALL
 from safecampus.core.services import update_record
 from safecampus.hazards import checklists, filters, joint, schedule_services, serializers, services
@@ -50,8 +51,18 @@ def _multipart(request) -> bool:
 # ----------------------------------------------------------------------------------- hazards
 
 
+KEYSET_PAGES = _(
+    "Pages: follow the `next` and `previous` links, which carry a `cursor`; a page reached "
+    "that way costs what the first page costs, however deep it is. `page=N` still answers "
+    "page N but counts the rows off, so deep pages of a big list are slow. `count` is taken "
+    "on the first page and carried along by the cursor. A cursor altered by hand answers 400."
+)
+
+
 @extend_schema_view(
-    list=extend_schema(summary=_("The hazard ledger, scoped to the caller")),
+    list=extend_schema(
+        summary=_("The hazard ledger, scoped to the caller"), description=KEYSET_PAGES
+    ),
     retrieve=extend_schema(summary=_("A hazard with its trail and the moves the caller may make")),
 )
 class HazardViewSet(ScopedModelViewSet):
@@ -62,6 +73,7 @@ class HazardViewSet(ScopedModelViewSet):
     filterset_class = filters.HazardFilter
     search_fields = ["number", "description"]
     ordering_fields = ["found_at", "deadline", "number", "grade", "status", "closed_at"]
+    pagination_class = KeysetPagination
     http_method_names = NO_PUT_DELETE
 
     def get_queryset(self):
@@ -181,7 +193,7 @@ PHOTO_FIELD = re.compile(r"^photo_(\d+)$")
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("Inspections, newest first")),
+    list=extend_schema(summary=_("Inspections, newest first"), description=KEYSET_PAGES),
     retrieve=extend_schema(summary=_("An inspection with its answers and the hazards raised")),
 )
 class InspectionViewSet(ScopedModelViewSet):
@@ -190,6 +202,7 @@ class InspectionViewSet(ScopedModelViewSet):
     filterset_class = filters.InspectionFilter
     search_fields = ["signed_name", "note"]
     ordering_fields = ["inspected_at", "period_start"]
+    pagination_class = KeysetPagination
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
@@ -517,14 +530,17 @@ class DueInspectionViewSet(viewsets.GenericViewSet):
 
         from safecampus.hazards import schedules
 
-        rows = schedules.due_inspections(user=request.user, day=day)
-        if wanted:
-            rows = [r for r in rows if r.status == wanted]
-        if school is not None:
-            rows = [r for r in rows if r.school.pk == school]
+        path = None
         if within is not None:
             node = OrgNode.objects.for_user(request.user, "view").filter(pk=within).first()
-            rows = [r for r in rows if node is not None and r.school.is_within(node)]
+            path = node.path if node is not None else None
+        rows = []
+        if within is None or path is not None:  # the school and subtree narrow it in SQL
+            rows = schedules.due_inspections(
+                user=request.user, day=day, within=path, school_id=school
+            )
+        if wanted:
+            rows = [r for r in rows if r.status == wanted]
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

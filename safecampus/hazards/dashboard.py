@@ -1,37 +1,48 @@
-"""The hazard dashboard's figures for one node and for each of its children, set-based.
+"""The hazard dashboard's figures for one node and for each of its children, from the rollups.
 
-A page costs a fixed handful of queries whatever the number of schools below the node:
-- counts (open by grade, overdue, closed this month) grouped by child branch: one query;
-- hazards closed in the last twelve months (branch, found, closed, deadline): one query, from
-  which on-time closure, mean and 90th-percentile time to close are computed in Python;
-- overdue hazards grouped by (branch, deadline): one query, for the age of the overdue;
+The counts come from the hazard rollups (hazards/rollups.py), kept in step with the ledger in
+the same transaction as each hazard write, so a page reads a few hundred rows whatever the
+number of hazards below the node, in a fixed handful of queries:
+- open hazards by (branch, grade), with the overdue among them and their ages: one query;
+- hazards closed in the last twelve months by (branch, whole days to close): one query, from
+  which closed this month, on-time closure, mean and 90th-percentile time to close come;
 - the twelve-month trend, found and closed per month: two queries;
 - inspection completion for the month (`schedules.completion`, by school) and one query for
   the paths of those schools.
 
-A branch is the first `len(node.path) + 1 + SEGMENT_WIDTH` characters of a hazard's org_path:
-the path of the child node it lies under (or the node's own path for its own hazards).
+A branch is the first `len(node.path) + 1 + SEGMENT_WIDTH` characters of a row's org_path:
+the path of the child node it lies under (or the node's own path for its own hazards). The
+rows read are the coarsest that answer exactly for the user (`rollups.read_level`).
+
+Time to close is counted in whole seconds from found to closed; its 90th percentile is the
+nearest-rank percentile of the whole days to close, each rounded up (what the page says).
 """
 
 import datetime
 import math
+from fractions import Fraction
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models import Q, Sum
+from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import timezone
 
-from safecampus.core.dates import add_months, day_start
-from safecampus.hazards import schedules
-from safecampus.hazards.choices import OPEN_STATUSES, Grade, Status
-from safecampus.hazards.ledger import overdue_q
-from safecampus.hazards.models import Hazard
+from safecampus.core.dates import add_months
+from safecampus.hazards import rollups, schedules
+from safecampus.hazards.choices import Grade, Status
+from safecampus.hazards.rollup_models import (
+    HazardClosedRollup,
+    HazardFoundRollup,
+    HazardOpenRollup,
+)
+from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.models import SEGMENT_WIDTH, OrgNode
 
 GRADES = (Grade.MAJOR, Grade.HIGH, Grade.GENERAL, Grade.LOW)
 TREND_MONTHS = 12
 SECONDS_PER_DAY = 86400
+P90 = 0.9
 
 
 # ---------------------------------------------------------------------------- dates
@@ -71,7 +82,8 @@ def empty_figures() -> dict:
         "overdue_max": None,
         "overdue_mean": None,
         "completion": None,
-        "_durations": [],
+        "_days": {},
+        "_seconds": 0,
         "_overdue_days": 0,
     }
     for grade in GRADES:
@@ -79,21 +91,39 @@ def empty_figures() -> dict:
     return fig
 
 
-def percentile(values: list[float], q: float) -> float | None:
+def nearest_rank(n: int, q: float) -> int:
+    """The rank ⌈q·n⌉ (at least 1), in exact arithmetic."""
+    return max(1, math.ceil(Fraction(str(q)) * n))
+
+
+def percentile(values: list, q: float):
     """Nearest-rank percentile (the value at rank ⌈q·n⌉ of the sorted values)."""
     if not values:
         return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(q * len(ordered)))
-    return ordered[rank - 1]
+    return sorted(values)[nearest_rank(len(values), q) - 1]
+
+
+def percentile_of_counts(counts: dict, q: float):
+    """The nearest-rank percentile of values given as {value: how many}."""
+    n = sum(counts.values())
+    if not n:
+        return None
+    rank = nearest_rank(n, q)
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        if seen >= rank:
+            return value
+    return None  # unreachable: the counts add up to n
 
 
 def _finish(fig: dict) -> dict:
-    durations = fig.pop("_durations")
+    days = fig.pop("_days")
+    seconds = fig.pop("_seconds")
     overdue_days = fig.pop("_overdue_days")
-    if durations:
-        fig["mean_days"] = round(sum(durations) / len(durations), 1)
-        fig["p90_days"] = round(percentile(durations, 0.9), 1)
+    if fig["closed_window"]:
+        fig["mean_days"] = round(seconds / fig["closed_window"] / SECONDS_PER_DAY, 1)
+        fig["p90_days"] = percentile_of_counts(days, P90)
     if fig["with_deadline"]:
         fig["on_time_rate"] = round(fig["on_time"] / fig["with_deadline"], 4)
     if fig["overdue"]:
@@ -105,18 +135,11 @@ def _finish(fig: dict) -> dict:
     return fig
 
 
-def _branch_of(path: str, length: int, branches: set[str]) -> str | None:
-    key = path[:length]
-    return key if key in branches else None
-
-
 def compute(user, node: OrgNode, children: list[OrgNode], today: datetime.date | None = None):
     """Figures of `node`'s subtree ({"total": ..., "children": {child pk: ...}}) as the user
-    sees it: every query starts from `Hazard.objects.for_user(user)`."""
+    sees it: every query reads rollup rows through `for_user`, like the hazards'."""
     today = today or timezone.localdate()
     p = periods(today)
-    month_from, month_to = day_start(p["month_start"]), day_start(p["next_month"])
-    window_from = day_start(p["window_start"])
     length = len(node.path) + 1 + SEGMENT_WIDTH
     by_path = {c.path: c.pk for c in children}
     total = empty_figures()
@@ -128,48 +151,49 @@ def compute(user, node: OrgNode, children: list[OrgNode], today: datetime.date |
             out.append(per_child[by_path[branch]])
         return out
 
-    hazards = Hazard.objects.for_user(user).within(node.path)
-    branched = hazards.annotate(branch=Substr("org_path", 1, length)).order_by()
-    open_q = Q(status__in=OPEN_STATUSES)
-    aggregates = {
-        "open": Count("pk", filter=open_q),
-        "overdue": Count("pk", filter=overdue_q(today)),
-        "closed_month": Count(
-            "pk",
-            filter=Q(status=Status.CLOSED, closed_at__gte=month_from, closed_at__lt=month_to),
-        ),
-    }
-    for grade in GRADES:
-        aggregates[f"open_{grade}"] = Count("pk", filter=open_q & Q(grade=grade))
-    for row in branched.values("branch").annotate(**aggregates):
-        for fig in targets(row["branch"]):
-            for key in aggregates:
-                fig[key] += row[key]
+    depth = rollups.segments(node.path) + (1 if children else 0)
+    level = rollups.read_level(user, node, depth)
+    branch = Substr("org_path", 1, length)
 
-    closed = branched.filter(
-        status=Status.CLOSED, closed_at__gte=window_from, closed_at__lt=month_to
-    ).values_list("branch", "found_at", "closed_at", "deadline")
-    for branch, found_at, closed_at, deadline in closed.iterator(chunk_size=5000):
-        days = max((closed_at - found_at).total_seconds(), 0) / SECONDS_PER_DAY
-        on_time = deadline is not None and timezone.localdate(closed_at) <= deadline
-        for fig in targets(branch):
-            fig["closed_window"] += 1
-            fig["_durations"].append(days)
-            if deadline is not None:
-                fig["with_deadline"] += 1
-                fig["on_time"] += int(on_time)
-
-    ages = (
-        branched.filter(overdue_q(today))
-        .values("branch", "deadline")
-        .annotate(n=Count("pk"))
-        .values_list("branch", "deadline", "n")
+    today_number = rollups.day_number(today)
+    open_rows = (
+        rollups.rows(HazardOpenRollup, user, node, level)
+        .annotate(branch=branch)
+        .values("branch", "grade")
+        .annotate(**rollups.overdue_aggregates(today))
     )
-    for branch, deadline, n in ages:
-        days = (today - deadline).days
-        for fig in targets(branch):
-            fig["_overdue_days"] += days * n
-            fig["overdue_max"] = max(fig["overdue_max"] or 0, days)
+    for row in open_rows:
+        overdue = row["overdue_n"] or 0
+        for fig in targets(row["branch"]):
+            fig["open"] += row["open_n"]
+            fig[f"open_{row['grade']}"] += row["open_n"]
+            if overdue:
+                fig["overdue"] += overdue
+                fig["_overdue_days"] += overdue * today_number - row["deadline_days"]
+                days = (today - row["oldest"]).days
+                fig["overdue_max"] = max(fig["overdue_max"] or 0, days)
+
+    closed_rows = (
+        rollups.rows(HazardClosedRollup, user, node, level)
+        .filter(month__gte=p["window_start"], month__lte=p["month_start"])
+        .annotate(branch=branch)
+        .values("branch", "days")
+        .annotate(
+            closed_n=Sum("closed"),
+            month_n=Sum("closed", filter=Q(month=p["month_start"])),
+            with_deadline_n=Sum("with_deadline"),
+            on_time_n=Sum("on_time"),
+            seconds_n=Sum("seconds"),
+        )
+    )
+    for row in closed_rows:
+        for fig in targets(row["branch"]):
+            fig["closed_window"] += row["closed_n"]
+            fig["closed_month"] += row["month_n"] or 0
+            fig["with_deadline"] += row["with_deadline_n"]
+            fig["on_time"] += row["on_time_n"]
+            fig["_seconds"] += row["seconds_n"]
+            fig["_days"][row["days"]] = fig["_days"].get(row["days"], 0) + row["closed_n"]
 
     done = schedules.completion(
         user=user, node=node, start=p["month_start"], end=p["month_end"], by_school=True
@@ -177,12 +201,18 @@ def compute(user, node: OrgNode, children: list[OrgNode], today: datetime.date |
     schools = done.pop("schools", {})
     total["completion"] = {k: done[k] for k in ("expected", "done", "missed", "due")}
     if schools and children:
-        paths = dict(OrgNode.objects.filter(pk__in=schools.keys()).values_list("pk", "path"))
+        # One range over the node's schools (the kind-and-path index), not thousands of ids.
+        paths = dict(
+            OrgNode.objects.within(node.path)
+            .filter(kind=NodeKind.SCHOOL)
+            .values_list("pk", "path")
+            .order_by()
+        )
         for school_id, row in schools.items():
-            branch = paths.get(school_id, "")[:length]
-            if branch not in by_path:
+            child_path = paths.get(school_id, "")[:length]
+            if child_path not in by_path:
                 continue
-            fig = per_child[by_path[branch]]
+            fig = per_child[by_path[child_path]]
             if fig["completion"] is None:
                 fig["completion"] = {"expected": 0, "done": 0, "missed": 0, "due": 0}
             for key in ("expected", "done", "missed", "due"):
@@ -202,25 +232,21 @@ def trend(user, node: OrgNode, today: datetime.date | None = None) -> list[dict]
     """Hazards found and closed per month over the twelve months ending this month."""
     today = today or timezone.localdate()
     p = periods(today)
-    start, end = day_start(p["window_start"]), day_start(p["next_month"])
-    hazards = Hazard.objects.for_user(user).within(node.path).order_by()
+    level = rollups.read_level(user, node, rollups.segments(node.path))
+    window = {"month__gte": p["window_start"], "month__lte": p["month_start"]}
 
-    def per_month(qs, field):
+    def per_month(model, count):
         rows = (
-            qs.filter(**{f"{field}__gte": start, f"{field}__lt": end})
-            .annotate(month=TruncMonth(field))
+            rollups.rows(model, user, node, level)
+            .filter(**window)
             .values("month")
-            .annotate(n=Count("pk"))
+            .annotate(n=Sum(count))
             .values_list("month", "n")
         )
-        out: dict[tuple, int] = {}
-        for month, n in rows:
-            key = (month.year, month.month)
-            out[key] = out.get(key, 0) + n
-        return out
+        return {(month.year, month.month): n for month, n in rows}
 
-    found = per_month(hazards, "found_at")
-    closed = per_month(hazards.filter(status=Status.CLOSED), "closed_at")
+    found = per_month(HazardFoundRollup, "n")
+    closed = per_month(HazardClosedRollup, "closed")
     months = []
     for i in range(TREND_MONTHS):
         first = add_months(p["window_start"], i)

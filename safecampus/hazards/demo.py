@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from safecampus.hazards import rechecks
 from safecampus.hazards.calendar import ONE_DAY, calendars_for
 from safecampus.hazards.choices import (
     DEFAULT_DEADLINE_DAYS,
@@ -817,6 +818,7 @@ def write(plan: Plan) -> dict:
                 escalations.append(HazardEscalation(hazard=row, step=step, deadline=deadline, at=at, by=None, note="逾期未整改，系统按升级阶梯记录"))  # fmt: skip
         HazardTransition.objects.bulk_create(transitions, batch_size=2000)
         HazardEscalation.objects.bulk_create(escalations, batch_size=2000)
+        rechecks.refresh()  # the bulk rows bypassed the writers that keep rechecked_at
     return {
         "spots": len(spots),
         "schedules": len(schedules),

@@ -1,8 +1,10 @@
 """Effectiveness of rectification (ISO 45001 §10.2): re-checks after closing, and sweeps.
 
-Re-checks due are derived when read: a closed hazard whose re-check day has come, with no
-inspection of its spot and no re-check record since it was closed. Recording a re-check is
-either a normal inspection of the spot, or `recheck_record`: not effective reopens the hazard
+Re-checks due: a closed hazard whose re-check day has come, with no inspection of its spot
+and no re-check record since it was closed. That rule is kept on the hazard as
+`rechecked_at` by the writers (hazards/rechecks.py), so the due list is an indexed filter;
+`check_rechecked()` proves the stored values equal the rule. Recording a re-check is either a
+normal inspection of the spot, or `recheck_record`: not effective reopens the hazard
 (workflow move `reopen`), effective leaves an audit entry (transition "recheck").
 
 A sweep (专项排查) asks every school under a node to check one hazard category by a date: one
@@ -14,11 +16,9 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Q
-from django.db.models.functions import Cast
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,37 +26,30 @@ from django.utils.translation import gettext as _
 from safecampus.accounts.access import can, can_anywhere
 from safecampus.core.audit import audit
 from safecampus.core.errors import NotAllowed
-from safecampus.core.models import AuditEntry
 from safecampus.core.services import create_record
-from safecampus.hazards import services
+from safecampus.hazards import rechecks, services
 from safecampus.hazards.choices import Category, Rhythm, Status
-from safecampus.hazards.models import ChecklistTemplate, Hazard, Inspection, Schedule
+from safecampus.hazards.models import ChecklistTemplate, Hazard, Schedule
 from safecampus.hazards.workflow import MOVES
 from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.models import OrgNode
 
-RECHECK = "recheck"
+RECHECK = rechecks.RECHECK
 
 # ------------------------------------------------------------------------------ re-checks
 
 
 def rechecks_due_qs(user, day: datetime.date):
     """Closed hazards the user sees whose re-check is due on `day` and not yet done."""
-    inspected = Inspection.objects.filter(
-        spots=OuterRef("spot"), inspected_at__gte=OuterRef("closed_at")
+    return Hazard.objects.for_user(user).filter(
+        status=Status.CLOSED, recheck_on__lte=day, rechecked_at__isnull=True
     )
-    rechecked = AuditEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(Hazard),
-        object_id=Cast(OuterRef("pk"), output_field=CharField()),
-        transition=RECHECK,
-        at__gte=OuterRef("closed_at"),
-    )
-    return (
-        Hazard.objects.for_user(user)
-        .filter(status=Status.CLOSED, recheck_on__isnull=False, recheck_on__lte=day)
-        .exclude(Exists(inspected))
-        .exclude(Exists(rechecked))
-    )
+
+
+def check_rechecked() -> list[int]:
+    """The hazards whose stored `rechecked_at` differs from the rule recomputed from the
+    inspections and the audit trail: empty when the re-check list can be trusted."""
+    return rechecks.check()
 
 
 def rechecks_due(*, user, day: datetime.date | None = None) -> list[Hazard]:
@@ -83,13 +76,14 @@ def recheck_record(*, hazard: Hazard, by, ok: bool, note: str = "") -> Hazard:
             raise ValidationError({"note": [_("Say what is still wrong.")]})
         comment = _("Re-check: not effective. %(note)s") % {"note": note}
         return services.hazard_move(hazard=hazard, action="reopen", by=by, comment=comment)
-    audit(
+    entry = audit(
         instance=hazard,
         action="transition",
         transition=RECHECK,
         by=by,
         comment=note or _("Re-check: effective."),
     )
+    rechecks.audited(hazard, entry.at)
     return hazard
 
 

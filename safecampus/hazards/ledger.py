@@ -7,7 +7,7 @@ import datetime
 import tempfile
 
 from django import forms
-from django.db.models import BooleanField, Case, Q, Value, When
+from django.db.models import BooleanField, Case, Count, Q, Value, When
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -119,10 +119,18 @@ def todo_items(user) -> list[dict]:
         TODO_ESCALATED: (_("Hazards escalated to us"), "overdue"),
     }
     ledger = reverse("hazards:ledger")
+    # One pass over the open hazards (every to-do is about open ones) for all the to-dos; a
+    # branch whose filter can match nothing (no role for it) is dropped by Case.
+    counts = qs.filter(status__in=OPEN_STATUSES).aggregate(
+        **{
+            todo: Count(Case(When(todo_q(user, todo), then=Value(1))))
+            for todo in TODOS
+            if todo_q(user, todo) is not None
+        }
+    )
     items = []
     for todo in TODOS:
-        q = todo_q(user, todo)
-        count = qs.filter(q).count()
+        count = counts.get(todo)
         if count:
             label, severity = labels[todo]
             items.append(
@@ -138,9 +146,16 @@ def todo_items(user) -> list[dict]:
 
 
 def due_inspection_items(user) -> list[dict]:
-    """Checks due today and missed, derived from the schedules at read time."""
-    from safecampus.hazards.schedules import due_inspections
+    """Checks due today and missed, derived from the schedules at read time. A school's
+    people see them one by one (up to five of each); anyone seeing more than schools (a
+    bureau: up to 100,000 schedules at a province) gets the two counts, computed set-based,
+    linking to the region's dashboard where completion is broken down by region and school."""
+    from safecampus.accounts.roles import SCHOOL_ROLES
+    from safecampus.hazards.schedules import due_counts, due_inspections
 
+    roles = assignments(user)
+    if not (roles and all(a.role in SCHOOL_ROLES for a in roles)):
+        return _due_count_items(user, due_counts(user=user, day=timezone.localdate()))
     rows = list(due_inspections(user=user, day=timezone.localdate()))
     inspect = reverse("hazards:inspect")
     items = []
@@ -174,6 +189,23 @@ def due_inspection_items(user) -> list[dict]:
                 }
             )
     return items
+
+
+def _due_count_items(user, counts: dict) -> list[dict]:
+    url = (
+        reverse("hazard_dashboard:home")
+        if can_anywhere(user, "view", Hazard)
+        else reverse("hazard_schedules:list")
+    )
+    return [
+        {"label": label, "count": counts[status], "url": url, "severity": severity,
+         "key": f"inspection-{status}"}
+        for status, label, severity in (
+            ("due", _("Checks due today"), "due"),
+            ("missed", _("Checks missed"), "overdue"),
+        )
+        if counts[status]
+    ]  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- filters
@@ -285,25 +317,27 @@ def export_headers() -> list[str]:
     ]
 
 
-def _local(value):
-    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
-        return timezone.localtime(value).replace(tzinfo=None)
-    return value
-
-
 def export_rows(qs, today: datetime.date | None = None):
-    """One list per hazard, read from `values()` in chunks: no model objects are built."""
+    """One list per hazard, read from `values()` in chunks: no model objects are built.
+
+    Labels and the time zone are looked up once, not per row: at 100,000 rows the per-row
+    lookups (`gettext`, `localtime`) cost more than the query."""
     today = today or timezone.localdate()
-    grades = dict(Grade.choices)
-    statuses = dict(Status.choices)
+    zone = timezone.get_current_timezone()
+    grades = {k: str(v) for k, v in Grade.choices}
+    statuses = {k: str(v) for k, v in Status.choices}
+    overdue = _("%(status)s, overdue %(days)d days")
+    open_statuses = set(OPEN_STATUSES)
+
+    def local(value):
+        return value.astimezone(zone).replace(tzinfo=None) if value is not None else None
+
     rows = qs.order_by("found_at", "id").values(*EXPORT_FIELDS)
     for index, r in enumerate(rows.iterator(chunk_size=2000), start=1):
-        status = str(statuses.get(r["status"], r["status"]))
-        if r["status"] in OPEN_STATUSES and r["deadline"] and r["deadline"] < today:
-            status = _("%(status)s, overdue %(days)d days") % {
-                "status": status,
-                "days": (today - r["deadline"]).days,
-            }
+        status = statuses.get(r["status"], r["status"])
+        deadline = r["deadline"]
+        if deadline and deadline < today and r["status"] in open_statuses:
+            status = overdue % {"status": status, "days": (today - deadline).days}
         if r["rectification"]:
             status = f"{status}：{r['rectification']}"
         accepted = (r["accepted_by__last_name"] or "") + (r["accepted_by__first_name"] or "")
@@ -311,56 +345,36 @@ def export_rows(qs, today: datetime.date | None = None):
             index,
             r["number"],
             r["org__name"],
-            _local(r["found_at"]),
+            local(r["found_at"]),
             r["description"],
-            str(grades.get(r["grade"], r["grade"])),
+            grades.get(r["grade"], r["grade"]),
             r["measures"],
             r["responsible_person__name"] or "",
-            r["deadline"],
+            deadline,
             status,
             accepted or r["accepted_by__username"] or "",
-            _local(r["closed_at"]),
+            local(r["closed_at"]),
         ]
 
 
-def _safe(ws, value):
-    """Text that starts like a formula is written as text (no formula injection)."""
-    from openpyxl.cell import WriteOnlyCell
-
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
+EXPORT_WIDTHS = (6, 20, 22, 17, 40, 8, 30, 10, 12, 30, 10, 17)
 
 
 def export_response(qs, *, filename: str | None = None) -> FileResponse:
-    """The ledger as an XLSX file, built by a write-only workbook (rows go to disk as they are
-    written) and streamed back from a temporary file in chunks."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
+    """The ledger as an XLSX file, written row by row into a temporary file (core/xlsx.py:
+    100,000 rows in a few seconds, memory flat) and streamed back from it in chunks. Text is
+    always written as text, so a description such as `=HYPERLINK(…)` is no formula."""
+    from safecampus.core import xlsx
 
     title = _("Hazard ledger")
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=str(title)[:31])
-    ws.freeze_panes = "A2"
-    for column, width in zip(
-        "ABCDEFGHIJKL", (6, 20, 22, 17, 40, 8, 30, 10, 12, 30, 10, 17), strict=True
-    ):
-        ws.column_dimensions[column].width = width
-    bold = Font(bold=True)
-    header = []
-    for label in export_headers():
-        cell = WriteOnlyCell(ws, value=str(label))
-        cell.font = bold
-        cell.alignment = Alignment(horizontal="center")
-        header.append(cell)
-    ws.append(header)
-    for row in export_rows(qs):
-        ws.append([_safe(ws, v) for v in row])
     spool = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
-    wb.save(spool)
+    xlsx.write(
+        spool,
+        title=str(title),
+        headers=[str(label) for label in export_headers()],
+        rows=export_rows(qs),
+        widths=EXPORT_WIDTHS,
+    )
     spool.seek(0)
     stamp = timezone.localdate().strftime("%Y%m%d")
     name = f"{filename or title}-{stamp}.xlsx"

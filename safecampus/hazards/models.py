@@ -20,6 +20,7 @@ from safecampus.hazards.choices import (
     SpotKind,
     Status,
 )
+from safecampus.hazards.rollup_models import HazardQuerySet  # and the rollup models
 from safecampus.orgs.choices import SchoolKind
 
 USER = settings.AUTH_USER_MODEL
@@ -330,6 +331,8 @@ class Inspection(ScopedModel):
             models.Index(
                 fields=["schedule", "period_start"], name="inspection_schedule_period_idx"
             ),
+            # A region's due and done periods: the checks naming a few first days.
+            models.Index(fields=["period_start", "schedule"], name="inspection_period_idx"),
         ]
 
     def __str__(self) -> str:
@@ -423,7 +426,11 @@ class HazardCounter(models.Model):
 
 
 class Hazard(ScopedModel):
-    """A hazard in the ledger (风险隐患台账), from discovery to closing (销号)."""
+    """A hazard in the ledger (风险隐患台账), from discovery to closing (销号).
+
+    Its saves, bulk writes and deletes keep the dashboards' rollups in step in the same
+    transaction (hazards/rollups.py); a write that bypasses the ORM calls rollups.rebuild().
+    """
 
     number = models.CharField(_("hazard number"), max_length=40, unique=True, editable=False)
     spot = models.ForeignKey(
@@ -521,7 +528,18 @@ class Hazard(ScopedModel):
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, db_index=True)
     recheck_on = models.DateField(_("re-check on"), null=True, blank=True)
+    rechecked_at = models.DateTimeField(
+        _("re-checked at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "When the spot was last inspected or the hazard re-checked since it was closed; "
+            "kept in step with the inspections and the audit trail (followup.check_rechecked)."
+        ),
+    )
 
+    objects = HazardQuerySet.as_manager()
     record_type = "hazard"
 
     class Meta:
@@ -536,10 +554,22 @@ class Hazard(ScopedModel):
                 name="hazard_path_status_idx",
                 opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "varchar_pattern_ops"],
             ),
+            # Re-checks due (followup.rechecks_due_qs): a subtree's, by day, from the index.
+            models.Index(
+                fields=["org_path", "recheck_on"],
+                name="hazard_recheck_due_idx",
+                condition=Q(status="closed", rechecked_at__isnull=True),
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            ),
         ]
 
     def __str__(self) -> str:
         return self.number or self.description[:30]
+
+    def save(self, *args, **kwargs):
+        from safecampus.hazards import rollups
+
+        rollups.save_hazard(self, super().save, *args, **kwargs)
 
 
 class HazardTransition(models.Model):

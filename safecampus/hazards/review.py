@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import Count, F, Max, Min, Q, Sum, Value
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -156,18 +156,6 @@ class DispatchRow:
     major_open: int
 
 
-def _row_counts(since, until, today) -> dict:
-    """The counts of a dispatch row, as aggregates over a group of hazards."""
-    open_q = Q(status__in=OPEN_STATUSES)
-    return {
-        "found": Count("pk", filter=Q(found_at__gte=since, found_at__lt=until)),
-        "closed": Count("pk", filter=Q(closed_at__gte=since, closed_at__lt=until)),
-        "open": Count("pk", filter=open_q),
-        "overdue": Count("pk", filter=open_q & Q(deadline__lt=today)),
-        "major_open": Count("pk", filter=open_q & Q(grade__in=[Grade.MAJOR, Grade.HIGH])),
-    }
-
-
 def _dispatch_row(node: OrgNode, counts: dict) -> DispatchRow:
     return DispatchRow(
         node,
@@ -179,10 +167,76 @@ def _dispatch_row(node: OrgNode, counts: dict) -> DispatchRow:
     )
 
 
+def month_counts(
+    *, user, node: OrgNode, first: datetime.date, today: datetime.date, length: int | None = None
+) -> dict:
+    """The month's counts under `node` from the hazard rollups (hazards/rollups.py), by branch
+    (the first `length` characters of a path; one total under "" when `length` is None, each
+    node's own hazards when it is 0): found and closed in the month (closed as the
+    dashboard counts it: closed, with its closing in the month), open by grade, open major
+    or significant, and overdue as of `today`. Three queries whatever the number of hazards."""
+    from safecampus.hazards import rollups
+    from safecampus.hazards.rollup_models import (
+        HazardClosedRollup,
+        HazardFoundRollup,
+        HazardOpenRollup,
+    )
+
+    if length == 0:
+        level, branch = rollups.Level.LEAF, F("org_path")
+    elif length is None:
+        level, branch = rollups.read_level(user, node, rollups.segments(node.path)), Value("")
+    else:
+        level = rollups.read_level(user, node, rollups.segments(node.path) + 1)
+        branch = Substr("org_path", 1, length)
+    out: dict = {}
+
+    def add(key: str, name: str, n) -> None:
+        counts = out.setdefault(key, {"found": 0, "closed": 0, "open": 0, "overdue": 0})
+        counts[name] = counts.get(name, 0) + (n or 0)
+
+    for model, name, column in (
+        (HazardFoundRollup, "found", "n"),
+        (HazardClosedRollup, "closed", "closed"),
+    ):
+        rows = (
+            rollups.rows(model, user, node, level)
+            .filter(month=first)
+            .annotate(branch=branch)
+            .values("branch")
+            .annotate(total=Sum(column))
+        )
+        for row in rows:
+            add(row["branch"], name, row["total"])
+    rows = (
+        rollups.rows(HazardOpenRollup, user, node, level)
+        .annotate(branch=branch)
+        .values("branch", "grade")
+        .annotate(total=Sum("n"), late=Sum("n", filter=Q(deadline__lt=today)))
+    )
+    for row in rows:
+        add(row["branch"], "open", row["total"])
+        add(row["branch"], f"open_{row['grade']}", row["total"])
+        add(row["branch"], "overdue", row["late"])
+        if row["grade"] in (Grade.MAJOR, Grade.HIGH):
+            add(row["branch"], "major_open", row["total"])
+    return out
+
+
+def _totals(counts: dict) -> dict:
+    return {
+        "found": counts.get("found", 0),
+        "closed": counts.get("closed", 0),
+        "open": counts.get("open", 0),
+        "overdue": counts.get("overdue", 0),
+        **{f"open_{g}": counts.get(f"open_{g}", 0) for g in Grade.values},
+    }
+
+
 def monthly_dispatch(*, user, node: OrgNode, month: datetime.date) -> dict:
     """The month of a county or city, by child node, with the most overdue schools, the
     escalated hazards awaiting the bureau, and the commonest categories: a fixed number of
-    queries, grouped in the database by the child's path prefix."""
+    queries, the counts from the rollups grouped by the child's path prefix."""
     start, end = month_of(month)
     today = min(end, timezone.localdate())
     since, until = day_range(start, end)
@@ -190,14 +244,9 @@ def monthly_dispatch(*, user, node: OrgNode, month: datetime.date) -> dict:
     children = list(OrgNode.objects.for_user(user).filter(parent=node).order_by("path"))
     width = len(node.path) + 5  # the child's segment
     open_q = Q(status__in=OPEN_STATUSES)
-    grouped = {
-        row["prefix"]: row
-        for row in hazards.exclude(org_path=node.path)
-        .annotate(prefix=Substr("org_path", 1, width))
-        .values("prefix")
-        .annotate(**_row_counts(since, until, today))
-    }
+    grouped = month_counts(user=user, node=node, first=start, today=today, length=width)
     rows = [_dispatch_row(child, grouped.get(child.path, {})) for child in children]
+    totals = month_counts(user=user, node=node, first=start, today=today).get("", {})
     most_overdue = list(
         hazards.filter(open_q, deadline__lt=today)
         .values("org_id", "org__name")
@@ -220,7 +269,7 @@ def monthly_dispatch(*, user, node: OrgNode, month: datetime.date) -> dict:
         "node": node,
         "start": start,
         "end": end,
-        "totals": period_figures(hazards, start, end, today),
+        "totals": _totals(totals),
         "rows": rows,
         "most_overdue": most_overdue,
         "categories": categories,
@@ -231,10 +280,9 @@ def monthly_dispatch(*, user, node: OrgNode, month: datetime.date) -> dict:
 
 def dispatch_schools(*, user, node: OrgNode, month: datetime.date) -> list[DispatchRow]:
     """Every school under `node` with the month's figures, in tree order (so a township's
-    schools stand together): the monthly report's by-school table. Two queries."""
+    schools stand together): the monthly report's by-school table. Four queries."""
     start, end = month_of(month)
     today = min(end, timezone.localdate())
-    since, until = day_range(start, end)
     schools = list(
         OrgNode.objects.for_user(user)
         .within(node.path)
@@ -242,14 +290,8 @@ def dispatch_schools(*, user, node: OrgNode, month: datetime.date) -> list[Dispa
         .select_related("parent")
         .order_by("path")
     )
-    grouped = {
-        row["org_id"]: row
-        for row in Hazard.objects.for_user(user)
-        .within(node.path)
-        .values("org_id")
-        .annotate(**_row_counts(since, until, today))
-    }
-    return [_dispatch_row(school, grouped.get(school.pk, {})) for school in schools]
+    grouped = month_counts(user=user, node=node, first=start, today=today, length=0)
+    return [_dispatch_row(school, grouped.get(school.path, {})) for school in schools]
 
 
 def next_month_due(*, user, node: OrgNode, month: datetime.date) -> dict:

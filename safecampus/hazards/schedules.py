@@ -20,17 +20,31 @@ when it has ended without one, and due while it is current and not done.
 from __future__ import annotations
 
 import datetime
-from bisect import bisect_left, bisect_right
+import operator
 from dataclasses import dataclass
+from functools import reduce
 from types import SimpleNamespace
 
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connections, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safecampus.core.dates import ONE_DAY, day_start, month_of
-from safecampus.hazards.calendar import Calendar, calendars_for
+from safecampus.hazards.calendar import Calendar, calendars_for, default_calendar
 from safecampus.hazards.choices import Rhythm, SpotKind
 
 TERM_START_DAYS = 14
@@ -159,33 +173,85 @@ def _local_date(moment: datetime.datetime) -> datetime.date:
 # ------------------------------------------------------------------------------ due list
 
 
-def due_inspections(*, user, day: datetime.date) -> list[DueInspection]:
-    """The user's scheduled checks on `day`: each schedule's current period (due or done),
-    and the periods that ended without a check in the last seven days (missed).
+def _due_periods(rhythm: str, day: datetime.date, cal: Calendar) -> list[tuple]:
+    """A periodic rhythm's periods under one calendar that `due_inspections` looks at on
+    `day`: those that ended in the last seven days (missed unless done) and the current one,
+    as (start, end, is_current) in order; each schedule keeps those its dates allow."""
+    window = day - MISSED_LOOKBACK_DAYS * ONE_DAY
+    out = [
+        (start, end, False)
+        for start, end in _raw_periods(rhythm, window - 62 * ONE_DAY, day, cal)
+        if window <= end < day
+    ]
+    current = _raw_period(rhythm, day, cal)
+    if current is not None:
+        out.append((*current, True))
+    return out
 
-    A constant number of queries, whatever the number of schedules."""
+
+def _keeps(starts_on, ends_on, period) -> bool:
+    """A schedule running starts_on–ends_on has this period (`_clip`)."""
+    return period[1] >= starts_on and (ends_on is None or period[0] <= ends_on)
+
+
+def _adhoc_due(starts_on, ends_on, day: datetime.date):
+    """A sweep's one period as `due_inspections` looks at it on `day`: (start, end,
+    is_current), or None. Ended in the last seven days counts only for a sweep that began in
+    the window the periodic rhythms are read from (69 days back), as it always has."""
+    window = day - MISSED_LOOKBACK_DAYS * ONE_DAY
+    if window <= ends_on < day and window - 62 * ONE_DAY <= starts_on:
+        return (starts_on, ends_on, False)
+    if starts_on <= day <= ends_on:
+        return (starts_on, ends_on, True)
+    return None
+
+
+def _due_q(day: datetime.date) -> Q:
+    """The schedules that can have a check due or missed on `day`."""
+    window = day - MISSED_LOOKBACK_DAYS * ONE_DAY
+    return (
+        Q(is_active=True, starts_on__lte=day)
+        & (Q(ends_on__isnull=True) | Q(ends_on__gte=window))
+        & ~Q(rhythm=Rhythm.AD_HOC, ends_on__isnull=True)
+    )
+
+
+def due_inspections(
+    *, user, day: datetime.date, within: str | None = None, school_id: int | None = None
+) -> list[DueInspection]:
+    """The user's scheduled checks on `day`: each schedule's current period (due or done),
+    and the periods that ended without a check in the last seven days (missed); only inside
+    the subtree at path `within` or at one school when given.
+
+    A constant number of queries, whatever the number of schedules; the periods are worked
+    out once per rhythm and calendar, not per schedule. A region's home page counts these
+    with `due_counts` instead of listing them."""
     from safecampus.hazards.models import Inspection, Schedule
 
-    window = day - MISSED_LOOKBACK_DAYS * ONE_DAY
-    schedules = list(
-        Schedule.objects.for_user(user)
-        .filter(is_active=True, starts_on__lte=day)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=window))
-        .exclude(rhythm=Rhythm.AD_HOC, ends_on__isnull=True)
-        .select_related("org", "template")
-    )
+    schedules = Schedule.objects.for_user(user).filter(_due_q(day))
+    if within is not None:
+        schedules = schedules.within(within)
+    if school_id is not None:
+        schedules = schedules.filter(org_id=school_id)
+    schedules = list(schedules.select_related("org", "template"))
     if not schedules:
         return []
     calendars = calendars_for({s.org_id: s.org for s in schedules}.values())
+    shared: dict[tuple, list] = {}
     wanted: list[tuple] = []  # (schedule, start, end, is_current)
     for s in schedules:
+        if s.rhythm == Rhythm.AD_HOC:
+            period = _adhoc_due(s.starts_on, s.ends_on, day)
+            if period is not None:
+                wanted.append((s, *period))
+            continue
         cal = calendars[s.org_id]
-        for start, end in periods_between(s, window - 62 * ONE_DAY, day, cal):
-            if window <= end < day:
-                wanted.append((s, start, end, False))
-        current = period_for(s, day, cal)
-        if current is not None:
-            wanted.append((s, *current, True))
+        key = (id(cal), s.rhythm)
+        if key not in shared:
+            shared[key] = _due_periods(s.rhythm, day, cal)
+        for period in shared[key]:
+            if _keeps(s.starts_on, s.ends_on, period):
+                wanted.append((s, *period))
     if not wanted:
         return []
     earliest = min(w[1] for w in wanted)
@@ -282,43 +348,378 @@ def schedule_periods(
     return out
 
 
+# ------------------------------------------------------------------------ counting in SQL
+
+# How a region's schedules are counted without walking them one by one (`completion`,
+# `due_counts`). Every schedule of one rhythm under one calendar asks for the same periods,
+# unless its dates cut some off (it began after the first of them ended, or it ends before
+# the last begins). So, per (calendar, rhythm), the periods are worked out once; the
+# schedules whose dates cut nothing are counted per school in SQL (how many periods each
+# asks for is a constant of its calendar and rhythm), and so are their done periods (an
+# inspection naming the schedule and one of those periods' first days). The few whose dates
+# do cut (begun or ended inside the range) and the checks made without a schedule are worked
+# out one by one, as before. Which calendar a schedule follows is told in SQL by the deepest
+# node at or above its school that has calendar rows (calendar.calendars_for).
+
+
+class _Calendars:
+    """The calendars the schedules under some paths follow, each with a key usable in SQL."""
+
+    DEFAULT = -1
+
+    def __init__(self, prefixes):
+        from safecampus.core.scoping import ALL
+        from safecampus.hazards.models import CalendarPeriod
+
+        paths = set(CalendarPeriod.objects.order_by().values_list("org_path", flat=True).distinct())
+        if prefixes is not ALL:
+            paths = {p for p in paths if any(_related(p, x) for x in prefixes)}
+        self.paths = sorted(paths, key=lambda p: (-len(p), p))  # deepest first
+        built = calendars_for([SimpleNamespace(pk=p, path=p) for p in self.paths])
+        self.by_key = {i: built[p] for i, p in enumerate(self.paths)}
+        self.by_key[self.DEFAULT] = default_calendar()
+
+    def key(self, path_field: str):
+        """The calendar key of a row from its school's path (`path_field`)."""
+        if not self.paths:
+            return Value(self.DEFAULT, output_field=IntegerField())
+        return Case(
+            *(
+                When(**{f"{path_field}__within": p}, then=Value(i))
+                for i, p in enumerate(self.paths)
+            ),
+            default=Value(self.DEFAULT),
+            output_field=IntegerField(),
+        )
+
+    def keyed(self, queryset, path_field: str):
+        """`queryset` with the alias `calkey` that `q()` filters on (none when every school
+        follows the default calendar: the filters then say nothing of calendars)."""
+        return queryset.alias(calkey=self.key(path_field)) if self.paths else queryset
+
+    def q(self, key) -> Q:
+        return Q(calkey=key) if self.paths else Q()
+
+
+def _related(a: str, b: str) -> bool:
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+@dataclass
+class _Tally:
+    """Periods a set of schedules asks for, split into ended and current, and how many of
+    each were done."""
+
+    ended: int = 0
+    current: int = 0
+    done_ended: int = 0
+    done_current: int = 0
+
+    def add(self, ended=0, current=0, done_ended=0, done_current=0):
+        self.ended += ended or 0
+        self.current += current or 0
+        self.done_ended += done_ended or 0
+        self.done_current += done_current or 0
+
+
+def _on(q: Q, prefix: str) -> Q:
+    """The same conditions on a related row (`prefix` "schedule__": an inspection's)."""
+    out = Q()
+    out.connector, out.negated = q.connector, q.negated
+    out.children = [
+        _on(c, prefix) if isinstance(c, Q) else (prefix + c[0], c[1]) for c in q.children
+    ]
+    return out
+
+
+def _tally(
+    *,
+    user,
+    base: Q,
+    inspections,
+    cals: _Calendars,
+    wanted: dict,
+    adhoc,
+    loose_to: datetime.date,
+    by_school: bool,
+) -> tuple[_Tally, dict]:
+    """Count the periods the schedules the user sees that match `base` ask for, and those
+    done, in a fixed number of queries.
+
+    `wanted` maps (calendar key, rhythm) to that pair's periods [(start, end, is_current)];
+    `adhoc(starts_on, ends_on)` gives an ad-hoc schedule's one period the same way, or None
+    (`base` lets through only ad-hoc schedules that have one). A period is done when one of
+    `inspections` names the schedule and the period's first day, or when one made without a
+    schedule at the school with the schedule's checklist falls inside it, by `loose_to`.
+    Returns the total and, with `by_school`, {school id: _Tally} for every school with one
+    of the schedules."""
+    from safecampus.accounts.access import scope_prefixes
+    from safecampus.core.scoping import ALL, path_q
+    from safecampus.hazards.models import Schedule
+
+    schedules = Schedule.objects.for_user(user).filter(base)
+    on_schedule = _on(base, "schedule__")  # the same schedules, joined from an inspection
+    prefixes = scope_prefixes(user, Schedule)
+    if prefixes is not ALL:
+        on_schedule &= path_q("schedule__org_path", prefixes)
+    total = _Tally()
+    schools: dict[int, _Tally] = {}
+
+    def row(org_id) -> list[_Tally]:
+        if not by_school:
+            return [total]
+        return [total, schools.setdefault(org_id, _Tally())]
+
+    def whole(prefix: str, c, r, periods) -> Q:
+        """Schedules of calendar c and rhythm r whose dates cut none of the periods."""
+        first_end = min(p[1] for p in periods)
+        last_start = max(p[0] for p in periods)
+        return (
+            cals.q(c)
+            & Q(**{f"{prefix}rhythm": r, f"{prefix}starts_on__lte": first_end})
+            & (Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gte": last_start}))
+        )
+
+    pairs = [(c, r, periods) for (c, r), periods in wanted.items() if periods]
+    sched = cals.keyed(schedules, "org_path")
+    # 1. The schedules' periods: per school, a constant per calendar and rhythm for those
+    # whose dates cut none; how many do cut some (counted one by one below).
+    ended_when, current_when, cut = [], [], []
+    for c, r, periods in pairs:
+        n_current = sum(1 for p in periods if p[2])
+        cond = whole("", c, r, periods)
+        ended_when.append(When(cond, then=Value(len(periods) - n_current)))
+        current_when.append(When(cond, then=Value(n_current)))
+        cut.append(cals.q(c) & Q(rhythm=r) & ~cond)
+    if adhoc is not None:  # a sweep is current until its last day, then ended
+        ended_when.append(When(Q(rhythm=Rhythm.AD_HOC, ends_on__lt=adhoc.day), then=Value(1)))
+        current_when.append(When(Q(rhythm=Rhythm.AD_HOC, ends_on__gte=adhoc.day), then=Value(1)))
+    figures = {
+        name: Sum(Case(*cases, default=Value(0), output_field=IntegerField()))
+        for name, cases in (("ended", ended_when), ("current", current_when))
+    }
+    figures["cut"] = Count("id", filter=reduce(operator.or_, cut)) if cut else Value(0)
+    figures["first_sweep"] = Min(
+        Case(When(rhythm=Rhythm.AD_HOC, then=F("starts_on")), output_field=DateField())
+    )
+    names = list(figures)
+    if by_school:  # every school with a schedule has its row, even with nothing asked
+        rows = list(sched.values("org_id").annotate(**figures).values_list("org_id", *names))
+    else:
+        found = sched.aggregate(n=Count("id"), **figures)
+        rows = [(None, *(found[k] for k in names))] if found["n"] else []
+    if not rows:
+        return total, schools
+    n_cut, sweeps_from = 0, None
+    for org_id, ended, current, cut_here, first_sweep in rows:
+        for t in row(org_id):
+            t.add(ended=ended, current=current)
+        n_cut += cut_here or 0
+        if first_sweep is not None:
+            sweeps_from = min(sweeps_from or first_sweep, first_sweep)
+    whole_asked = total.ended + total.current
+
+    # 2. Their done periods: distinct (schedule, first day) pairs, per school.
+    ended_q, current_q = [], []
+    for c, r, periods in pairs:
+        cond = whole("schedule__", c, r, periods)
+        ended_starts = [p[0] for p in periods if not p[2]]
+        current_starts = [p[0] for p in periods if p[2]]
+        if ended_starts:
+            ended_q.append(cond & Q(period_start__in=ended_starts))
+        if current_starts:
+            current_q.append(cond & Q(period_start__in=current_starts))
+    insp = cals.keyed(inspections.filter(schedule__isnull=False), "schedule__org_path")
+    if adhoc is not None:
+        sweep = Q(schedule__rhythm=Rhythm.AD_HOC, period_start=F("schedule__starts_on"))
+        ended_q.append(sweep & Q(schedule__ends_on__lt=adhoc.day))
+        current_q.append(sweep & Q(schedule__ends_on__gte=adhoc.day))
+    # The first days asked, as a filter an index of inspections by period answers.
+    days = Q(period_start__in={p[0] for _c, _r, periods in pairs for p in periods})
+    if sweeps_from is not None:
+        days |= Q(period_start__gte=sweeps_from, period_start__lte=loose_to)
+    if whole_asked and (ended_q or current_q):
+        # The distinct (schedule, first day) pairs, then counted per school: a hash of small
+        # columns, cheaper than counting distinct pairs per group.
+        is_current = (
+            ExpressionWrapper(reduce(operator.or_, current_q), output_field=BooleanField())
+            if current_q
+            else Value(False)
+        )
+        pairs_done = (
+            insp.filter(days, on_schedule, reduce(operator.or_, ended_q + current_q))
+            .order_by()
+            .values(done_school=F("schedule__org_id"), done_schedule=F("schedule_id"))
+            .annotate(done_day=F("period_start"), done_now=is_current)
+            .distinct()
+        )
+        sql, params = pairs_done.query.sql_with_params()
+        school = "t.done_school, " if by_school else ""
+        outer = (
+            f"SELECT {school}SUM(CASE WHEN t.done_now THEN 0 ELSE 1 END), "  # noqa: S608
+            f"SUM(CASE WHEN t.done_now THEN 1 ELSE 0 END) FROM ({sql}) t"
+            + (" GROUP BY t.done_school" if by_school else "")
+        )
+        with connections[pairs_done.db].cursor() as cursor:
+            cursor.execute(outer, params)
+            for *key, done_ended, done_current in cursor.fetchall():
+                for t in row(key[0] if key else None):
+                    t.add(done_ended=done_ended, done_current=done_current)
+
+    # 3. Schedules whose dates cut some periods off: one by one.
+    columns = ("id", "org_id", "calkey", "rhythm", "template_id", "starts_on", "ends_on")
+    listed = schedules.annotate(calkey=cals.key("org_path"))
+
+    def own(calkey, rhythm, starts_on, ends_on) -> list[tuple]:
+        if rhythm == Rhythm.AD_HOC:
+            period = adhoc(starts_on, ends_on) if adhoc is not None else None
+            return [period] if period is not None else []
+        return [p for p in wanted.get((calkey, rhythm), ()) if _keeps(starts_on, ends_on, p)]
+
+    asked: dict[tuple, tuple] = {}  # (schedule, first day) → (school, is_current)
+    if n_cut:
+        for sid, org_id, calkey, rhythm, _t, starts_on, ends_on in listed.filter(
+            reduce(operator.or_, cut)
+        ).values_list(*columns):
+            periods = own(calkey, rhythm, starts_on, ends_on)
+            n_current = sum(1 for p in periods if p[2])
+            for t in row(org_id):
+                t.add(ended=len(periods) - n_current, current=n_current)
+            for start, _end, is_current in periods:
+                asked[(sid, start)] = (org_id, is_current)
+    done: set[tuple] = set()
+    if asked:
+        done = set(
+            inspections.filter(
+                schedule_id__in={k[0] for k in asked}, period_start__in={k[1] for k in asked}
+            )
+            .values_list("schedule_id", "period_start")
+            .distinct()
+        ) & set(asked)
+
+    # 4. Checks made without a schedule count for the school's schedules of that checklist.
+    loose_from = min(
+        [p[0] for _c, _r, periods in pairs for p in periods] + [sweeps_from or loose_to]
+    )
+    loose = list(
+        inspections.filter(
+            schedule__isnull=True,
+            inspected_at__gte=day_start(loose_from),
+            inspected_at__lt=day_start(loose_to + ONE_DAY),
+        ).values_list("org_id", "checklist__template_id", "inspected_at")
+    )
+    extra: dict[tuple, tuple] = {}
+    if loose:
+        by_key: dict[tuple, list] = {}
+        for sid, org_id, calkey, rhythm, template_id, starts_on, ends_on in listed.filter(
+            org_id__in={x[0] for x in loose}, template_id__in={x[1] for x in loose}
+        ).values_list(*columns):
+            periods = own(calkey, rhythm, starts_on, ends_on)
+            if periods:
+                by_key.setdefault((org_id, template_id), []).append((sid, periods))
+        for org_id, template_id, moment in loose:
+            when = _local_date(moment)
+            for sid, periods in by_key.get((org_id, template_id), ()):
+                for start, end, is_current in periods:
+                    if start <= when <= end:
+                        extra[(sid, start)] = (org_id, is_current)
+        linked = set()
+        if extra:
+            linked = set(
+                inspections.filter(
+                    schedule_id__in={k[0] for k in extra}, period_start__in={k[1] for k in extra}
+                ).values_list("schedule_id", "period_start")
+            )
+        for key in set(extra) - linked:
+            done.add(key)
+            asked.setdefault(key, extra[key])
+    for key in done:
+        org_id, is_current = asked[key]
+        for t in row(org_id):
+            t.add(done_current=1) if is_current else t.add(done_ended=1)
+    return total, schools
+
+
+class _Sweeps:
+    """Ad-hoc schedules with an end (sweeps) as `due_inspections` sees them on `day`."""
+
+    def __init__(self, day: datetime.date):
+        self.day = day
+
+    def __call__(self, starts_on, ends_on):
+        return _adhoc_due(starts_on, ends_on, self.day)
+
+
+def _adhoc_window_q(day: datetime.date) -> Q:
+    """Sweeps with a period `due_inspections` lists on `day` (see `_adhoc_due`)."""
+    window = day - MISSED_LOOKBACK_DAYS * ONE_DAY
+    return (
+        ~Q(rhythm=Rhythm.AD_HOC)
+        | Q(ends_on__gte=day)
+        | Q(ends_on__lt=day, starts_on__gte=window - 62 * ONE_DAY)
+    )
+
+
+def due_counts(*, user, day: datetime.date | None = None, within: str | None = None) -> dict:
+    """How many checks `due_inspections` would list on `day` as due and as missed, counted
+    set-based: {"due": n, "missed": m}. What a region's home page shows instead of the list
+    (100,000 schedules at a province); a fixed number of queries whatever their number."""
+    from safecampus.accounts.access import scope_prefixes
+    from safecampus.hazards.models import Inspection, Schedule
+
+    day = day or timezone.localdate()
+    base = _due_q(day) & _adhoc_window_q(day)
+    prefixes = scope_prefixes(user, Schedule)
+    if within is not None:
+        base &= Q(org_path__within=within)
+        prefixes = [within]
+    cals = _Calendars(prefixes)
+    wanted = {
+        (key, rhythm): _due_periods(rhythm, day, cal)
+        for key, cal in cals.by_key.items()
+        for rhythm in PERIODIC
+    }
+    total, _schools = _tally(
+        user=user,
+        base=base,
+        inspections=Inspection.objects.for_user(user),
+        cals=cals,
+        wanted=wanted,
+        adhoc=_Sweeps(day),
+        loose_to=day,
+        by_school=False,
+    )
+    return {
+        "due": total.current - total.done_current,
+        "missed": total.ended - total.done_ended,
+    }
+
+
 # ---------------------------------------------------------------------------- completion
 
-
-class _Periods:
-    """A rhythm's periods under one calendar over a range, for bisecting per schedule."""
-
-    def __init__(self, rhythm, start, end, cal):
-        periods = _raw_periods(rhythm, start, end, cal)
-        self.starts = [p[0] for p in periods]
-        self.ends = [p[1] for p in periods]
-
-    def count(self, starts_on, ends_on, today):
-        """(ended, current period or None) for a schedule running starts_on–ends_on."""
-        lo = bisect_left(self.ends, starts_on)
-        hi = bisect_right(self.starts, ends_on) if ends_on else len(self.starts)
-        first_open = bisect_left(self.ends, today)  # first period not yet ended
-        ended = max(0, min(hi, first_open) - lo)
-        current = None
-        k = max(first_open, lo)
-        if k < hi and self.starts[k] <= today:
-            current = (self.starts[k], self.ends[k])
-        return ended, current
-
-    def containing(self, day):
-        k = bisect_right(self.starts, day) - 1
-        if k >= 0 and self.starts[k] <= day <= self.ends[k]:
-            return self.starts[k], self.ends[k]
-        return None
+PERIODIC = (
+    Rhythm.SCHOOL_DAY,
+    Rhythm.WEEKLY,
+    Rhythm.MONTHLY,
+    Rhythm.TERM_START,
+    Rhythm.BEFORE_HOLIDAY,
+)
 
 
 def _empty() -> dict:
     return {"expected": 0, "done": 0, "missed": 0, "due": 0, "rate": None}
 
 
-def _rate(row: dict) -> dict:
-    settled = row["done"] + row["missed"]
-    row["rate"] = round(row["done"] / settled, 4) if settled else None
+def _figures(t: _Tally) -> dict:
+    done = t.done_ended + t.done_current
+    row = {
+        "expected": t.ended + t.current,
+        "done": done,
+        "missed": t.ended - t.done_ended,
+        "due": t.current - t.done_current,
+    }
+    settled = done + row["missed"]
+    row["rate"] = round(done / settled, 4) if settled else None
     return row
 
 
@@ -336,117 +737,44 @@ def completion(
 
     Returns {expected, done, missed, due, rate}: expected periods, those with a check, those
     ended without one, current ones not yet done; rate = done / (done + missed), None when
-    nothing is settled. With `by_school`, also {"schools": {school id: {...}}}.
+    nothing is settled. With `by_school`, also {"schools": {school id: {...}}} for every
+    school with a schedule running in the range.
 
-    Set-based: a fixed number of queries (schedules, calendars, inspection counts grouped by
-    schedule, current periods, checks made without a schedule) whatever the size of the
-    region; the per-schedule arithmetic is bisection over periods shared by all schedules of
-    one rhythm and calendar.
+    Counted in SQL per calendar and rhythm (see "counting in SQL" above): a fixed number of
+    queries whatever the size of the region, and no per-schedule work but for the schedules
+    begun or ended inside the range and the checks made without a schedule.
     """
-    from safecampus.hazards.models import Inspection, Schedule
+    from safecampus.hazards.models import Inspection
 
     today = today or timezone.localdate()
     last = min(end, today)
-    total = _empty()
-    schools: dict[int, dict] = {}
     if last < start:
-        return {**total, "schools": schools} if by_school else total
-    rows = list(
-        Schedule.objects.for_user(user)
-        .within(node.path)
-        .filter(is_active=True, starts_on__lte=last)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
-        .exclude(rhythm=Rhythm.AD_HOC)
-        .values_list("id", "org_id", "org_path", "rhythm", "template_id", "starts_on", "ends_on")
+        return {**_empty(), "schools": {}} if by_school else _empty()
+    base = (
+        Q(org_path__within=node.path, is_active=True, starts_on__lte=last)
+        & (Q(ends_on__isnull=True) | Q(ends_on__gte=start))
+        & ~Q(rhythm=Rhythm.AD_HOC)
     )
-    if not rows:
-        return {**total, "schools": schools} if by_school else total
-    nodes = {r[1]: SimpleNamespace(pk=r[1], path=r[2]) for r in rows}
-    calendars = calendars_for(nodes.values())
-    cache: dict[tuple, _Periods] = {}
-
-    def periods_of(org_id, rhythm) -> _Periods:
-        cal = calendars[org_id]
-        key = (id(cal), rhythm)
-        if key not in cache:
-            cache[key] = _Periods(rhythm, start, last, cal)
-        return cache[key]
-
-    inspections = Inspection.objects.for_user(user).within(node.path)
-    linked_counts = dict(
-        inspections.filter(
-            schedule_id__isnull=False, period_start__gte=start, period_start__lte=last
-        )
-        .values("schedule_id")
-        .annotate(n=Count("period_start", distinct=True))
-        .values_list("schedule_id", "n")
+    cals = _Calendars([node.path])
+    wanted = {
+        (key, rhythm): [(s, e, e >= today) for s, e in _raw_periods(rhythm, start, last, cal)]
+        for key, cal in cals.by_key.items()
+        for rhythm in PERIODIC
+    }
+    total, schools = _tally(
+        user=user,
+        base=base,
+        inspections=Inspection.objects.for_user(user).within(node.path),
+        cals=cals,
+        wanted=wanted,
+        adhoc=None,
+        loose_to=last,
+        by_school=by_school,
     )
-    plan = {}
-    current_starts = set()
-    by_school_template: dict[tuple, list] = {}
-    for sid, org_id, _path, rhythm, template_id, starts_on, ends_on in rows:
-        ended, current = periods_of(org_id, rhythm).count(starts_on, ends_on, today)
-        plan[sid] = (org_id, rhythm, ended, current)
-        if current:
-            current_starts.add(current[0])
-        by_school_template.setdefault((org_id, template_id), []).append(
-            (sid, rhythm, starts_on, ends_on)
-        )
-    current_done = set()
-    if current_starts:
-        current_done = set(
-            inspections.filter(schedule_id__in=plan.keys(), period_start__in=current_starts)
-            .values_list("schedule_id", "period_start")
-            .distinct()
-        )
-    # Checks made without a schedule count for the schedules of that school and checklist.
-    extra: set[tuple] = set()
-    loose = inspections.filter(
-        schedule__isnull=True,
-        inspected_at__gte=day_start(start),
-        inspected_at__lt=day_start(last + ONE_DAY),
-    ).values_list("org_id", "checklist__template_id", "inspected_at")
-    for org_id, template_id, moment in loose:
-        for sid, rhythm, starts_on, ends_on in by_school_template.get((org_id, template_id), ()):
-            when = _local_date(moment)
-            period = periods_of(org_id, rhythm).containing(when)
-            if period and period[1] >= starts_on and (not ends_on or period[0] <= ends_on):
-                extra.add((sid, period[0]))
-    if extra:
-        already = set(
-            inspections.filter(
-                schedule_id__in={e[0] for e in extra}, period_start__in={e[1] for e in extra}
-            )
-            .values_list("schedule_id", "period_start")
-            .distinct()
-        )
-        extra -= already
-    extra_counts: dict[int, int] = {}
-    for sid, _ps in extra:
-        extra_counts[sid] = extra_counts.get(sid, 0) + 1
-
-    for sid, (org_id, _rhythm, ended, current) in plan.items():
-        expected = ended + (1 if current else 0)
-        done = min(linked_counts.get(sid, 0) + extra_counts.get(sid, 0), expected)
-        cur_done = bool(current) and (
-            (sid, current[0]) in current_done or (sid, current[0]) in extra
-        )
-        missed = max(0, ended - (done - (1 if cur_done else 0)))
-        due = 1 if current and not cur_done else 0
-        targets = [total]
-        if by_school:
-            targets.append(schools.setdefault(org_id, _empty()))
-        for row in targets:
-            row["expected"] += expected
-            row["done"] += done
-            row["missed"] += missed
-            row["due"] += due
-    _rate(total)
+    result = _figures(total)
     if by_school:
-        for row in schools.values():
-            _rate(row)
-        return {**total, "schools": schools}
-    return total
+        result["schools"] = {pk: _figures(t) for pk, t in schools.items()}
+    return result
 
 
 # ------------------------------------------------------------------------- school defaults

@@ -17,7 +17,7 @@ from safecampus.core.attachments import attach_photo
 from safecampus.core.audit import audit, diff, snapshot
 from safecampus.core.errors import NotAllowed
 from safecampus.core.services import claim_version, create_record
-from safecampus.hazards import joint
+from safecampus.hazards import joint, rechecks
 from safecampus.hazards.choices import (
     DEFAULT_DEADLINE_DAYS,
     DEFAULT_LADDER_DAYS,
@@ -307,6 +307,7 @@ def hazard_move(
     claim_version(hazard, expected_version)
     from_status = hazard.status
     hazard.status = move.target
+    hazard.rechecked_at = rechecks.value_for(hazard)  # cleared unless closed (re-check rule)
     hazard.full_clean()
     hazard.save()
     kind = {"submit": "after", "confirm": "plan"}.get(action, action)
@@ -420,6 +421,7 @@ def inspection_submit(
     )
     create_record(instance=inspection, by=by)
     inspection.spots.set(spots)
+    rechecks.inspected([spot.pk for spot in spots], inspection.inspected_at)
     inspection.departments.set(departments)
     rows = InspectionAnswer.objects.bulk_create(
         [

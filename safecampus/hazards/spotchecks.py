@@ -1042,6 +1042,7 @@ def hazard_photos_exist(hazard) -> bool:
 def _demo_reopen(check, rng, *, today, settled, school_users, drawer, deadline_days) -> None:
     """The demo's failed check reopened its hazard; in the older sample it was rectified and
     closed again since."""
+    from safecampus.hazards import rechecks
     from safecampus.hazards.models import HazardTransition
 
     hazard = check.hazard
@@ -1110,3 +1111,4 @@ def _demo_reopen(check, rng, *, today, settled, school_users, drawer, deadline_d
         )
     HazardTransition.objects.bulk_create(moves)
     Hazard.objects.filter(pk=hazard.pk).update(**fields)
+    rechecks.recompute([hazard.pk])

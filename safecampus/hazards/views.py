@@ -34,7 +34,7 @@ from safecampus.core.listing import (
 from safecampus.core.services import create_record, update_record
 from safecampus.hazards import forms as f
 from safecampus.hazards import joint, ledger, qr, services
-from safecampus.hazards.choices import GRADE_COLOUR, Status
+from safecampus.hazards.choices import GRADE_COLOUR, Grade, Status
 from safecampus.hazards.models import (
     ChecklistTemplate,
     Hazard,
@@ -514,6 +514,8 @@ class LedgerView(ScopedListView):
     nav = "ledger"
     filter_form_class = ledger.LedgerFilterForm
     paginate_by = 50
+    keyset = True  # a province's ledger runs to 20,000 pages: next/previous by cursor
+    count_limit = 50_000  # a city's list is counted (~20 ms), a province's is "more than"
     export_columns = [("", None)]  # the export is ledger.export_response (streaming)
 
     def get_queryset(self):
@@ -537,6 +539,9 @@ class LedgerView(ScopedListView):
         today = timezone.localdate()
         rows = []
         start = ctx["page_obj"].start_index() if ctx.get("page_obj") else 1
+        # Labels looked up once: get_FOO_display() rebuilds the choices per call (50 rows × 2).
+        grades = {k: str(v) for k, v in Grade.choices}
+        statuses = {k: str(v) for k, v in Status.choices}
         for index, hazard in enumerate(ctx["object_list"], start=start):
             rows.append(
                 {
@@ -544,6 +549,8 @@ class LedgerView(ScopedListView):
                     "hazard": hazard,
                     "days_overdue": ledger.days_overdue(hazard, today),
                     "colour": GRADE_COLOUR.get(hazard.grade, ""),
+                    "grade": grades.get(hazard.grade, hazard.grade),
+                    "status": statuses.get(hazard.status, hazard.status),
                 }
             )
         todo = (

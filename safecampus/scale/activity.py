@@ -151,6 +151,8 @@ class Activity:
         self.calendar = default_calendar(today)
         self.counts: dict[str, int] = {}
         self.spot_names: dict[int, str] = {}
+        # The county's spots' latest check: a closed hazard's re-check when at or after closing.
+        self.spot_last: dict[int, int] = {}
         self.tables = {
             "spot": Table(
                 Spot,
@@ -233,6 +235,7 @@ class Activity:
                     "submitted_at",
                     "closed_at",
                     "recheck_on",
+                    "rechecked_at",
                 ],
             ),
             "transition": Table(
@@ -432,6 +435,7 @@ class Activity:
                 ]
                 p_any = ABNORMAL[rhythm] * factor
                 daily = rhythm == Rhythm.SCHOOL_DAY
+                last_at = -1
                 for period_start, days in self.periods[rhythm]:
                     if rng.random() > rate:
                         continue
@@ -441,6 +445,7 @@ class Activity:
                         at = rng.choice(days) * DAY + rng.choice((600, 840, 900, 960)) + rng.randrange(59)  # fmt: skip
                     if at > now:
                         continue
+                    last_at = max(last_at, at)
                     r = rng.random()
                     bad = 0
                     if r < p_any and applicable:
@@ -486,6 +491,8 @@ class Activity:
                     covered_rows.extend(
                         (cid + j, iid, spot_id) for j, spot_id in enumerate(covered)
                     )
+                for spot_id in covered:
+                    self.spot_last[spot_id] = max(self.spot_last.get(spot_id, -1), last_at)
                 if len(answer_rows) > 400_000:
                     self._flush(spot_rows, schedule_rows, insp_rows, answer_rows, covered_rows)
             hazards.extend(self._free(s, spot_by_name))
@@ -678,7 +685,7 @@ class Activity:
             elif h.deadline is not None:
                 self._ladder(h, self.now)
         hazards.sort(key=lambda h: (h.found, h.school.id, h.description))
-        spot_names = self.spot_names
+        spot_names, spot_last = self.spot_names, self.spot_last
         prefix = county.short or county.name
         hazard_rows, move_rows, step_rows = [], [], []
         counters = self.counters
@@ -717,6 +724,7 @@ class Activity:
                     text(submit) if submitted else None,
                     text(accept) if closed else None,
                     date_text(Clock.day_of(accept) + RECHECK_DAYS) if closed else None,
+                    text(spot_last[h.spot]) if closed and spot_last.get(h.spot, -1) >= accept else None,
                 )
             )  # fmt: skip
             first = self.take("transition", len(h.moves))
@@ -729,6 +737,7 @@ class Activity:
                         (first + i, hid, step, date_text(deadline), text(at), "逾期未整改，系统按升级阶梯记录")
                     )  # fmt: skip
         self.write("hazard", hazard_rows)
+        self.spot_last.clear()
         self.write("transition", move_rows)
         self.write("escalation", step_rows)
         self._reviews(hazards, spot_names)

@@ -70,10 +70,76 @@ def _run(sql: str, params: list) -> list:
         return c.fetchall()
 
 
+def _level(path: str, depth: int) -> int:
+    """The rollup level the dashboard reads for a user whose scope covers the node."""
+    from safecampus.hazards import rollups
+
+    return next((c for c in rollups.CUTS if c >= depth), 0)
+
+
 def dashboard(path: str, today: datetime.date) -> list:
-    """hazards.dashboard.compute and trend for the node at `path`: counts by branch, the
-    closing figures of twelve months (with the 90th percentile), the overdue ages, the trend,
-    and the month's inspections against the schedules."""
+    """hazards.dashboard.compute and trend for the node at `path`, as the dashboard computes
+    them: from the hazard rollups (hazards/rollups.py), at the level it reads for a user who
+    sees the whole node. Open by branch and grade with the overdue and their ages; closed in
+    twelve months by branch and whole days to close (the 90th percentile in SQL too); the
+    trend; the month's inspections against the schedules. `dashboard_raw` computes the same
+    figures from the hazards themselves."""
+    length = len(path) + 1 + SEGMENT_WIDTH
+    depth = path.count(".") + 2
+    first = today.replace(day=1)
+    nxt = add_months(first, 1)
+    window = add_months(first, -11)
+    where, wp = _within("org_path", path)
+    branched = f"level = %s AND {where}"
+    bp = [_level(path, depth), *wp]
+    epoch = _date_diff("deadline", "%s")
+    out = [
+        _run(
+            f"""SELECT substr(org_path, 1, {length}) AS b, grade, SUM(n),
+                SUM(CASE WHEN deadline < %s THEN n ELSE 0 END),
+                MIN(CASE WHEN deadline < %s THEN deadline END),
+                SUM(CASE WHEN deadline < %s THEN n * {epoch} ELSE 0 END)
+            FROM hazards_hazardopenrollup WHERE {branched} GROUP BY b, grade""",  # noqa: S608
+            [today, today, today, datetime.date(1970, 1, 1), *bp],
+        )
+    ]
+    closed = f"""SELECT substr(org_path, 1, {length}) AS b, days, SUM(closed) AS c,
+            SUM(CASE WHEN month = %s THEN closed ELSE 0 END), SUM(with_deadline),
+            SUM(on_time), SUM(seconds)
+        FROM hazards_hazardclosedrollup WHERE {branched} AND month >= %s AND month <= %s
+        GROUP BY b, days"""  # noqa: S608
+    params = [first, *bp, window, first]
+    out.append(_run(closed, params))
+    out.append(
+        _run(
+            f"""SELECT b, MIN(days) FROM (
+                SELECT b, days, SUM(c) OVER (PARTITION BY b ORDER BY days) AS seen,
+                       SUM(c) OVER (PARTITION BY b) AS n FROM ({closed}) x) y
+            WHERE seen >= 0.9 * n GROUP BY b""",  # noqa: S608
+            params,
+        )
+    )
+    for table, count in (
+        ("hazards_hazardfoundrollup", "n"),
+        ("hazards_hazardclosedrollup", "closed"),
+    ):
+        out.append(
+            _run(
+                f"""SELECT month, SUM({count}) FROM {table}
+                WHERE level = %s AND {where} AND month >= %s AND month <= %s
+                GROUP BY month""",  # noqa: S608
+                [_level(path, depth - 1), *wp, window, first],
+            )
+        )
+    out.append(_completion(path, length, first, min(today, nxt - datetime.timedelta(days=1))))
+    return out
+
+
+def dashboard_raw(path: str, today: datetime.date) -> list:
+    """hazards.dashboard.compute and trend for the node at `path`, from the hazards: counts
+    by branch, the closing figures of twelve months (with the 90th percentile), the overdue
+    ages, the trend, and the month's inspections against the schedules. What the rollups
+    save: the benchmark compares the dashboard with `dashboard`, which reads them."""
     length = len(path) + 1 + SEGMENT_WIDTH
     first = today.replace(day=1)
     nxt = add_months(first, 1)
@@ -170,29 +236,40 @@ def _completion(path: str, length: int, start: datetime.date, last: datetime.dat
 
 
 def dispatch(path: str, month: datetime.date, today: datetime.date) -> list:
-    """hazards.review.monthly_dispatch for the node at `path` and the month: figures by unit
-    and by school, the commonest categories, the most overdue schools, the escalated and the
-    major hazards open."""
+    """hazards.review.monthly_dispatch for the node at `path` and the month: the counts by unit
+    and by school from the hazard rollups (as the dispatch reads them), then from the hazards
+    the most overdue schools, the commonest categories, the escalated and the major hazards
+    open."""
     length = len(path) + 1 + SEGMENT_WIDTH
     first = month.replace(day=1)
     since, until = day_start(first), day_start(add_months(first, 1))
     where, wp = _within("h.org_path", path)
-    counts = f"""COUNT(CASE WHEN h.found_at >= %s AND h.found_at < %s THEN 1 END),
-        COUNT(CASE WHEN h.closed_at >= %s AND h.closed_at < %s THEN 1 END),
-        COUNT(CASE WHEN h.status IN {OPEN} THEN 1 END),
-        COUNT(CASE WHEN h.status IN {OPEN} AND h.deadline < %s THEN 1 END),
-        COUNT(CASE WHEN h.status IN {OPEN} AND h.grade IN ('major', 'high') THEN 1 END)"""
-    cp = [since, until, since, until, today]
+    within, rp = _within("org_path", path)
+
+    def counts(branch: str, level: int) -> list:
+        found, closed = (
+            f"""SELECT {branch} AS b, SUM({count}) FROM {table}
+            WHERE level = %s AND {within} AND month = %s GROUP BY b"""  # noqa: S608
+            for table, count in (
+                ("hazards_hazardfoundrollup", "n"),
+                ("hazards_hazardclosedrollup", "closed"),
+            )
+        )
+        return [
+            _run(found, [level, *rp, first]),
+            _run(closed, [level, *rp, first]),
+            _run(
+                f"""SELECT {branch} AS b, SUM(n), SUM(CASE WHEN deadline < %s THEN n ELSE 0 END),
+                    SUM(CASE WHEN grade IN ('major', 'high') THEN n ELSE 0 END)
+                FROM hazards_hazardopenrollup WHERE level = %s AND {within}
+                GROUP BY b""",  # noqa: S608
+                [today, level, *rp],
+            ),
+        ]
+
     out = [
-        _run(
-            f"SELECT substr(h.org_path, 1, {length}) AS b, {counts} "  # noqa: S608
-            f"FROM hazards_hazard h WHERE {where} GROUP BY b",
-            [*cp, *wp],
-        ),
-        _run(
-            f"SELECT h.org_id, {counts} FROM hazards_hazard h WHERE {where} GROUP BY h.org_id",  # noqa: S608
-            [*cp, *wp],
-        ),
+        counts(f"substr(org_path, 1, {length})", _level(path, path.count(".") + 2)),
+        counts("org_path", 0),
         _run(
             f"""SELECT h.org_id, o.name, COUNT(*), MIN(h.deadline) FROM hazards_hazard h
             JOIN orgs_orgnode o ON o.id = h.org_id

@@ -19,8 +19,10 @@ created on first use with their role at the chosen node; nothing else is written
 from __future__ import annotations
 
 import datetime
+import html
 import math
 import os
+import re
 import resource
 import time
 from collections.abc import Callable
@@ -280,15 +282,23 @@ class Bench:
             self.measure(f"home page {level}", "read", self._get(level, reverse("home")))
 
     def ledger(self) -> None:
+        """The lists, first pages and a deep one. A deep page is reached as a user reaches it:
+        through the "next" link of the page before it, which carries a cursor (the page
+        before is fetched once, untimed, by its number), then timed by that link."""
         s = self.scene
         base = reverse("hazards:ledger")
+        self.measure(
+            "hazard list page, province, unfiltered, first page",
+            "read",
+            self._get("province", base),
+        )
         first = f"{base}?node={s.city.pk}&status={Status.RECTIFYING}&grade={Grade.HIGH}"
         self.measure("hazard list page, filtered, first page", "read", self._get("city", first))
         total = baresql.ledger_count(s.city.path, grade=Grade.GENERAL)
         deep = max(1, min(math.ceil(total / 50), 1000))
-        url = f"{base}?node={s.city.pk}&grade={Grade.GENERAL}&page={deep}"
+        url = self._next_link("city", f"{base}?node={s.city.pk}&grade={Grade.GENERAL}", deep)
         self.measure(
-            f"hazard list page, filtered, page {deep}",
+            f"hazard list page, filtered, page {deep} (next link)",
             "read",
             self._get("city", url),
             note=f"{total:,} rows match",
@@ -296,8 +306,29 @@ class Bench:
         api = "/api/v1/hazards/"
         url = f"{api}?within={s.city.pk}&status={Status.RECTIFYING}&grade={Grade.HIGH}"
         self.measure("hazard list API, filtered, first page", "read", self._get("city", url))
-        url = f"{api}?within={s.city.pk}&grade={Grade.GENERAL}&page={deep}"
-        self.measure(f"hazard list API, filtered, page {deep}", "read", self._get("city", url))
+        url = self._next_link("city", f"{api}?within={s.city.pk}&grade={Grade.GENERAL}", deep)
+        self.measure(
+            f"hazard list API, filtered, page {deep} (next link)", "read", self._get("city", url)
+        )
+
+    def _next_link(self, who: str, url: str, page: int) -> str:
+        """The link to page `page` that page `page - 1` shows (its "next"); the list's own
+        address when it has one page only."""
+        if page < 2:
+            return url
+        response = self.client(who).get(f"{url}&page={page - 1}")
+        if response.status_code != 200:
+            raise BenchError(f"GET {url}&page={page - 1} as {who}: {response.status_code}")
+        if response["Content-Type"].startswith("application/json"):
+            link = response.json()["next"]
+        else:
+            found = re.search(r'href="([^"]*)" rel="next"', response.content.decode())
+            link = html.unescape(found.group(1)) if found else None
+        if not link or "cursor=" not in link:
+            raise BenchError(f"No next link with a cursor on {url}&page={page - 1}")
+        if link.startswith("?"):
+            link = url.split("?", 1)[0] + link
+        return link
 
     def _open_hazard(self, status=Status.RECTIFYING) -> Hazard:
         hazard = (

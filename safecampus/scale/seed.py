@@ -6,10 +6,12 @@ database already held) are the same every time. The organisation comes from `wor
 inspections and hazards from `activity`, emergency work and visits from `emergency`.
 
 Capabilities whose models are written later add their records through `HOOKS`: a function
-`(loader, world, *, seed, today, days) -> {table: rows}` appended there is called after the
-built-in parts, inside the same transaction (see docs/performance.md). Until then `run()`
-names the installed apps with models the seed does not fill, so nobody mistakes their
-emptiness for a measured figure.
+`(loader, world, *, seed, today, days, progress) -> {table: rows}` listed there is called
+after the built-in parts, inside the same transaction (see docs/performance.md); its
+`app_label` names the app it fills and its optional `figures(path)` adds to `figures()`.
+Safety education, training and the three-defense inventory load this way (scale/education.py,
+training.py, defense.py). `run()` names the installed apps with models the seed does not
+fill, so nobody mistakes their emptiness for a measured figure.
 """
 
 from __future__ import annotations
@@ -23,11 +25,14 @@ from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 
+from safecampus.scale import defense as defense_seed
+from safecampus.scale import education as education_seed
+from safecampus.scale import training as training_seed
 from safecampus.scale.bulk import Loader
 from safecampus.scale.world import PROVINCE
 
-# (loader, world, *, seed, today, days) -> {table name: rows written}
-HOOKS: list = []
+# (loader, world, *, seed, today, days, progress) -> {table name: rows written}
+HOOKS: list = [education_seed.load, training_seed.load, defense_seed.load]
 # Apps the seed fills (the rest of the project's apps with models are reported as not filled).
 FILLED_APPS = {"orgs", "accounts", "hazards", "emergency"}
 # Project apps whose models hold configuration or per-user state, not a province's activity.
@@ -103,8 +108,12 @@ def run(*, schools: int, days: int, seed: int, today: datetime.date, progress) -
             ).run()
             say("plans, drills, incidents and visits written")
             for hook in HOOKS:
-                hook(loader, world, seed=seed, today=today, days=days)
+                hook(loader, world, seed=seed, today=today, days=days, progress=say)
             loader.reset_sequences(apps.get_models(include_auto_created=True))
+            from safecampus.hazards import rollups  # the hazards came in around save()
+
+            rollups.rebuild()
+            say("hazard rollups built")
     finally:
         loader.end()
     say("analysing the tables for the query planner")
@@ -184,6 +193,10 @@ def figures() -> dict:
         digest.update(repr(row).encode())
     out["hazards"] = sum(out["hazards_by_status"].values())
     out["digest"] = digest.hexdigest()
+    for hook in HOOKS:
+        more = getattr(hook, "figures", None)
+        if more is not None:
+            out.update(more(path))
     return out
 
 

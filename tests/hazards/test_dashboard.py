@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from safecampus.core.dates import day_start
 from safecampus.hazards import dashboard
 from safecampus.hazards.choices import Grade, Status
 from safecampus.hazards.models import Hazard
@@ -46,7 +47,7 @@ def people(world):
 def dataset(world):
     today = timezone.localdate()
     now = timezone.now()
-    past = dashboard.day_start(today.replace(day=1)) - datetime.timedelta(days=40, hours=-12)
+    past = day_start(today.replace(day=1)) - datetime.timedelta(days=40, hours=-12)
     day = datetime.timedelta(days=1)
     return {
         "h1": make(world.school_a1, Grade.MAJOR, Status.RECTIFYING, deadline=today - 5 * day),

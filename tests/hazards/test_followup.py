@@ -201,3 +201,117 @@ def test_the_sweep_page_is_for_regional_roles(world, people, client):
     assert Schedule.objects.filter(rhythm=Rhythm.AD_HOC).count() == 2
     page = client.get(reverse("hazard_followup:sweep"))
     assert world.school_a2.name in page.content.decode()
+
+
+# ------------------------------------------------------------ rechecked_at, kept in step
+
+
+def _inspect_spots(world, people, spots, at=None):
+    version = checklist()
+    return services.inspection_submit(
+        school=world.school_a1,
+        by=people["teacher"],
+        checklist=version,
+        answers=[{"item": i, "answer": "normal"} for i in version.items.all()],
+        signed_name="李老师",
+        spots=spots,
+        inspected_at=at,
+    )
+
+
+def _by_the_old_rule(user, day):
+    """Re-checks due as they were computed before `rechecked_at`: a correlated EXISTS over
+    the spot's inspections and the hazard's audit trail, evaluated when read."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import CharField, Exists, OuterRef
+    from django.db.models.functions import Cast
+
+    from safecampus.core.models import AuditEntry
+    from safecampus.hazards.models import Inspection
+
+    inspected = Inspection.objects.filter(
+        spots=OuterRef("spot"), inspected_at__gte=OuterRef("closed_at")
+    )
+    rechecked = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Hazard),
+        object_id=Cast(OuterRef("pk"), output_field=CharField()),
+        transition=followup.RECHECK,
+        at__gte=OuterRef("closed_at"),
+    )
+    return set(
+        Hazard.objects.for_user(user)
+        .filter(status=Status.CLOSED, recheck_on__isnull=False, recheck_on__lte=day)
+        .exclude(Exists(inspected))
+        .exclude(Exists(rechecked))
+    )
+
+
+def test_rechecked_at_follows_checks_rechecks_and_moves(world, people):
+    """At every step the stored moment is what the raw rows give, and the list of re-checks
+    due is the one the old correlated rule gave."""
+    spot = Spot.objects.create(org=world.school_a1, name="配电室")
+    other = Spot.objects.create(org=world.school_a1, name="操场")
+    hazard = closed_hazard(world, people, spot=spot)
+    bare = closed_hazard(world, people)  # no spot: only a recorded re-check counts
+    Hazard.objects.filter(pk__in=[hazard.pk, bare.pk]).update(recheck_on=timezone.localdate())
+    day = timezone.localdate()
+
+    def step():
+        hazard.refresh_from_db()
+        assert followup.check_rechecked() == []
+        due = set(followup.rechecks_due_qs(people["bureau"], day))
+        assert due == _by_the_old_rule(people["bureau"], day)
+        return due
+
+    assert hazard.rechecked_at is None and step() == {hazard, bare}
+    # A check of another spot, or one dated before the closing, is no re-check.
+    _inspect_spots(world, people, [other])
+    _inspect_spots(world, people, [spot], at=hazard.closed_at - datetime.timedelta(hours=1))
+    assert hazard.rechecked_at is None and step() == {hazard, bare}
+    first = _inspect_spots(world, people, [spot, other])
+    assert step() == {bare} and hazard.rechecked_at == first.inspected_at
+    # An older check entered later does not move it back; a recorded re-check moves it on.
+    _inspect_spots(world, people, [spot], at=first.inspected_at - datetime.timedelta(seconds=1))
+    assert step() == {bare} and hazard.rechecked_at == first.inspected_at
+    followup.recheck_record(hazard=hazard, by=people["safety"], ok=True)
+    entry = history(hazard).filter(transition=followup.RECHECK).first()
+    assert step() == {bare} and hazard.rechecked_at == entry.at
+    followup.recheck_record(hazard=bare, by=people["safety"], ok=True)
+    assert step() == set()
+    # Reopened it is no longer closed; closed again, the earlier checks no longer count.
+    followup.recheck_record(hazard=hazard, by=people["safety"], ok=False, note="又坏了")
+    assert step() == set() and hazard.rechecked_at is None
+    services.hazard_move(
+        hazard=hazard, action="submit", by=people["teacher"],
+        data={"rectification": "再次更换"}, photos=[photo()],
+    )  # fmt: skip
+    services.hazard_move(hazard=hazard, action="accept", by=people["safety"])
+    Hazard.objects.filter(pk=hazard.pk).update(recheck_on=day)
+    assert step() == {hazard} and hazard.rechecked_at is None
+    # A deleted spot leaves its hazards with their recorded re-checks only.
+    again = _inspect_spots(world, people, [spot])
+    assert step() == set() and hazard.rechecked_at == again.inspected_at
+    spot.delete()
+    assert step() == {hazard} and hazard.rechecked_at is None and hazard.spot is None
+
+
+def test_the_check_finds_a_stored_moment_the_raw_rows_do_not_give_and_refresh_mends_it(
+    world, people
+):
+    from safecampus.hazards import rechecks
+
+    spot = Spot.objects.create(org=world.school_a1, name="配电室")
+    hazard = closed_hazard(world, people, spot=spot)
+    check = _inspect_spots(world, people, [spot])
+    open_one = services.hazard_report(
+        school=world.school_a1, by=people["teacher"], description="门锁坏", category="fire"
+    )
+    assert followup.check_rechecked() == []
+    # Writes that bypass the services (a bulk load, a hand-made fix) drift from the rule.
+    Hazard.objects.filter(pk=hazard.pk).update(rechecked_at=None)
+    Hazard.objects.filter(pk=open_one.pk).update(rechecked_at=timezone.now())
+    assert followup.check_rechecked() == sorted([hazard.pk, open_one.pk])
+    assert rechecks.refresh() == 2
+    assert followup.check_rechecked() == []
+    hazard.refresh_from_db()
+    assert hazard.rechecked_at == check.inspected_at

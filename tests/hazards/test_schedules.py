@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db.models import Q
 from django.utils import timezone
 
 from safecampus.accounts.roles import Role
@@ -13,11 +14,14 @@ from safecampus.hazards.choices import Rhythm
 from safecampus.hazards.models import CalendarPeriod, Inspection, Schedule, Spot
 from safecampus.hazards.schedules import (
     completion,
+    due_counts,
     due_inspections,
     period_for,
+    periods_between,
     schedule_defaults_for,
 )
 from tests import factories as f
+from tests.hazards.helpers import checklist
 
 D = datetime.date
 TODAY = D(2026, 11, 24)  # a Tuesday in the autumn term
@@ -218,3 +222,205 @@ def test_completion_for_a_county_counts_only_schools_in_scope(world):
 def test_school_year_of():
     assert cal_mod.school_year_of(D(2026, 9, 1)) == 2026
     assert cal_mod.school_year_of(D(2026, 8, 31)) == 2025
+
+
+# ------------------------------------------------------- region counts against the rule
+
+
+def _reference_completion(*, user, node, start, end, today):
+    """The rule of `completion`, schedule by schedule and period by period: what the
+    set-based count must equal. Returns ({school id: figures}, total)."""
+    last = min(end, today)
+    schedules = (
+        Schedule.objects.for_user(user)
+        .within(node.path)
+        .filter(is_active=True, starts_on__lte=last)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
+        .exclude(rhythm=Rhythm.AD_HOC)
+        .select_related("org")
+    )
+    checks = list(Inspection.objects.for_user(user).within(node.path).select_related("checklist"))
+    linked = {(i.schedule_id, i.period_start) for i in checks if i.schedule_id}
+    loose = [
+        (i.org_id, i.checklist.template_id, timezone.localtime(i.inspected_at).date())
+        for i in checks
+        if i.schedule_id is None
+    ]
+    schools, total = {}, {"expected": 0, "done": 0, "missed": 0, "due": 0}
+    for s in schedules:
+        row = schools.setdefault(s.org_id, {"expected": 0, "done": 0, "missed": 0, "due": 0})
+        for first, final in periods_between(s, start, last, calendar_for(s.org)):
+            done = (s.pk, first) in linked or any(
+                org == s.org_id and template == s.template_id and first <= day <= min(final, last)
+                for org, template, day in loose
+            )
+            for figures in (row, total):
+                figures["expected"] += 1
+                figures["done"] += done
+                if not done:
+                    figures["missed" if final < today else "due"] += 1
+    return schools, total
+
+
+def _moment(day, hour=9):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
+
+
+def _varied(world):
+    """Schedules and checks of every shape: a county with its own calendar (a term that
+    starts earlier and a holiday inside November), schedules begun and ended inside the
+    months counted, an inactive one, sweeps current, ended and too old, checks linked to
+    their period (twice for some, once to a day that is no period), checks made without a
+    schedule inside a period, and checks of another checklist."""
+    import random
+
+    rng = random.Random(7)
+    bureau = f.user_with_role(Role.BUREAU_STAFF, world.county_a)
+    for kind, name, first, last in (
+        ("term", "秋季学期", D(2026, 8, 24), D(2027, 1, 15)),
+        ("holiday", "国庆节", D(2026, 10, 1), D(2026, 10, 8)),
+        ("holiday", "运动会", D(2026, 11, 12), D(2026, 11, 13)),
+    ):
+        calendar_period_save(
+            node=world.county_a, by=bureau, kind=kind, name=name, start=first, end=last
+        )
+    extra = f.school(world.town_b, "豫海二小")
+    for school in (world.school_a1, world.school_a2, world.school_b1, extra):
+        schedule_defaults_for(school, by=None, starts_on=D(2026, 8, 20))
+    shift = {
+        (world.school_a2, Rhythm.SCHOOL_DAY): {"starts_on": D(2026, 11, 11)},
+        (world.school_a2, Rhythm.WEEKLY): {"ends_on": D(2026, 11, 15)},
+        (world.school_b1, Rhythm.MONTHLY): {"is_active": False},
+        (world.school_b1, Rhythm.SCHOOL_DAY): {"starts_on": D(2026, 11, 20)},
+        (extra, Rhythm.BEFORE_HOLIDAY): {"ends_on": D(2026, 10, 20)},
+    }
+    for (school, rhythm), change in shift.items():
+        Schedule.objects.filter(org=school, rhythm=rhythm).update(**change)
+    template = checklist().template  # the sweeps' own checklist
+    for school, first, last in (
+        (world.school_a1, D(2026, 11, 20), D(2026, 11, 30)),  # current sweep
+        (world.school_a2, D(2026, 11, 10), D(2026, 11, 20)),  # ended in the week
+        (world.school_b1, D(2026, 8, 1), D(2026, 11, 20)),  # ended, but began long ago
+        (extra, D(2026, 11, 1), None),  # ad hoc without an end: never due
+        (extra, D(2026, 11, 18), D(2026, 11, 26)),  # done by a check without a schedule
+    ):
+        Schedule.objects.create(
+            org=school, title="专项排查", template=template, rhythm=Rhythm.AD_HOC,
+            starts_on=first, ends_on=last,
+        )  # fmt: skip
+    other = Schedule.objects.filter(rhythm=Rhythm.MONTHLY).first().template
+    sweep = Schedule.objects.get(org=extra, rhythm=Rhythm.AD_HOC, ends_on__isnull=False)
+    _inspect(sweep, None, D(2026, 11, 19))
+    periodic = Schedule.objects.exclude(rhythm=Rhythm.AD_HOC)
+    for s in periodic.select_related("org", "template__current"):
+        cal = calendar_for(s.org)
+        for first, final in periods_between(s, D(2026, 8, 20), TODAY, cal):
+            if first > TODAY:
+                continue
+            r = rng.random()
+            day = min(final, TODAY)
+            if r < 0.55:
+                _inspect(s, first, first)
+                if r < 0.05:
+                    _inspect(s, first, day)  # a second check of the same period
+            elif r < 0.7:
+                _inspect(s, None, first + (day - first) // 2)  # without a schedule
+            elif r < 0.75:
+                _inspect(s, None, first, template=other)  # another checklist
+        if s.rhythm == Rhythm.SCHOOL_DAY and s.org == world.school_a1:
+            _inspect(s, D(2026, 11, 14), D(2026, 11, 14))  # a Saturday: no period
+    return bureau
+
+
+def _inspect(schedule, period_start, day, template=None):
+    version = (template or schedule.template).current
+    Inspection.objects.create(
+        org=schedule.org,
+        schedule=schedule if period_start else None,
+        period_start=period_start,
+        checklist=version,
+        inspected_at=_moment(day),
+        signed_name="马建军",
+    )
+
+
+def test_completion_of_a_region_equals_the_rule_schedule_by_schedule(world):
+    bureau = _varied(world)
+    city = f.user_with_role(Role.BUREAU_LEADER, world.city)
+    safety = f.user_with_role(Role.SAFETY_OFFICER, world.school_a2)
+    cases = [
+        (city, world.city, D(2026, 11, 1), D(2026, 11, 30), TODAY),
+        (city, world.city, D(2026, 11, 1), D(2026, 11, 30), D(2026, 11, 13)),
+        (city, world.city, D(2026, 10, 1), D(2026, 10, 31), TODAY),
+        (city, world.county_b, D(2026, 9, 1), D(2026, 11, 30), TODAY),
+        (bureau, world.county_a, D(2026, 11, 9), D(2026, 11, 22), TODAY),
+        (bureau, world.city, D(2026, 11, 1), D(2026, 11, 30), TODAY),  # only its county
+        (safety, world.school_a2, D(2026, 11, 1), D(2026, 11, 30), TODAY),
+    ]
+    for user, node, start, end, today in cases:
+        schools, total = _reference_completion(
+            user=user, node=node, start=start, end=end, today=today
+        )
+        assert total["expected"] > 0
+        fast = completion(user=user, node=node, start=start, end=end, today=today, by_school=True)
+        got = {k: fast[k] for k in ("expected", "done", "missed", "due")}
+        assert got == total, (node.name, start, today)
+        assert {
+            pk: {k: row[k] for k in ("expected", "done", "missed", "due")}
+            for pk, row in fast["schools"].items()
+        } == schools
+        alone = completion(user=user, node=node, start=start, end=end, today=today)
+        assert {k: alone[k] for k in ("expected", "done", "missed", "due")} == total
+
+
+def test_due_counts_equal_the_listed_checks(world):
+    bureau = _varied(world)
+    city = f.user_with_role(Role.BUREAU_LEADER, world.city)
+    safety = f.user_with_role(Role.SAFETY_OFFICER, world.school_a2)
+    days = [TODAY, D(2026, 11, 13), D(2026, 11, 16), D(2026, 11, 21), D(2026, 11, 30)]
+    seen = set()
+    for user in (city, bureau, safety):
+        for day in days:
+            listed = due_inspections(user=user, day=day)
+            expected = {
+                status: sum(1 for r in listed if r.status == status) for status in ("due", "missed")
+            }
+            assert due_counts(user=user, day=day) == expected, (user, day)
+            seen |= {(r.schedule.rhythm, r.status) for r in listed}
+    assert {(Rhythm.AD_HOC, "due"), (Rhythm.AD_HOC, "missed"), (Rhythm.WEEKLY, "missed")} <= seen
+    assert due_counts(user=city, day=TODAY, within=world.county_b.path) == {
+        status: sum(
+            1
+            for r in due_inspections(user=city, day=TODAY, within=world.county_b.path)
+            if r.status == status
+        )
+        for status in ("due", "missed")
+    }
+
+
+def test_region_counts_take_the_same_queries_for_more_schools(world):
+    """Neither the count of a region's completion nor its due checks walks the schools."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _varied(world)
+    city = f.user_with_role(Role.BUREAU_LEADER, world.city)
+
+    def queries():
+        with CaptureQueriesContext(connection) as done:
+            completion(
+                user=city, node=world.city, start=D(2026, 11, 1), end=D(2026, 11, 30),
+                today=TODAY, by_school=True,
+            )  # fmt: skip
+            due_counts(user=city, day=TODAY)
+        return len(done)
+
+    queries()  # the user's roles, loaded once per request
+    before = queries()
+    for _ in range(5):
+        school = f.school(world.town_a)
+        schedule_defaults_for(school, by=None, starts_on=D(2026, 8, 20))
+        daily = Schedule.objects.get(org=school, rhythm=Rhythm.SCHOOL_DAY)
+        _inspect(daily, D(2026, 11, 23), D(2026, 11, 23))
+        _inspect(daily, None, TODAY)
+    assert queries() == before <= 18
