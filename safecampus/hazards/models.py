@@ -22,6 +22,7 @@ from safecampus.hazards.choices import (
 )
 from safecampus.hazards.rollup_models import HazardQuerySet  # and the rollup models
 from safecampus.orgs.choices import SchoolKind
+from safecampus.orgs.models import region_index
 
 USER = settings.AUTH_USER_MODEL
 
@@ -321,6 +322,7 @@ class Inspection(ScopedModel):
     )
 
     record_type = "inspection"
+    region_indexed = True  # a county's checks in time order (orgs.models.region_index)
 
     class Meta:
         verbose_name = _("inspection")
@@ -328,6 +330,7 @@ class Inspection(ScopedModel):
         ordering = ["-inspected_at", "-id"]
         indexes = [
             *path_index("inspection"),
+            region_index("inspection", "inspected_at"),
             models.Index(
                 fields=["schedule", "period_start"], name="inspection_schedule_period_idx"
             ),
@@ -541,6 +544,7 @@ class Hazard(ScopedModel):
 
     objects = HazardQuerySet.as_manager()
     record_type = "hazard"
+    region_indexed = True  # a county's ledger in the ledger's order (orgs.models.region_index)
 
     class Meta:
         verbose_name = _("hazard")
@@ -548,6 +552,7 @@ class Hazard(ScopedModel):
         ordering = ["-found_at", "-id"]
         indexes = [
             *path_index("hazard"),
+            region_index("hazard", "found_at", "id"),
             models.Index(fields=["status", "deadline"], name="hazard_status_deadline_idx"),
             models.Index(
                 fields=["org_path", "status", "grade"],

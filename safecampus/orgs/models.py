@@ -26,13 +26,13 @@ REGION_DEPTH = 3  # a county: the level whose subtrees `region_index` serves
 REGION_CHARS = REGION_DEPTH * (SEGMENT_WIDTH + 1) - 1  # the length of a county's path
 
 
-def region_index(model_name: str, field: str) -> models.Index:
-    """An index on (the county part of the path, `field`) for a model with
-    `region_indexed = True`: a county's rows in `field` order (core.lookups.Within)."""
+def region_index(model_name: str, *fields: str) -> models.Index:
+    """An index on (the county part of the path, `fields`…) for a model with
+    `region_indexed = True`: a county's rows in `fields` order (core.lookups.Within)."""
     return models.Index(
         Left("org_path", REGION_CHARS),
-        models.F(field),
-        name=f"{model_name[:12]}_rg_{field[:8]}_idx",
+        *(models.F(field) for field in fields),
+        name=f"{model_name[:12]}_rg_{fields[0][:8]}_idx",
     )
 
 
