@@ -319,6 +319,22 @@ def test_school_ledger_rejects_a_node_filter_outside_the_scope(as_user, world):
     assert "豫海中学" not in body
 
 
+def test_a_list_menu_offers_two_levels_of_regions_and_keeps_a_deeper_choice(client, world):
+    """A province's bureau picks a city or a county from the menu (not 1,500 townships); a
+    township reached by a drill-down link is shown as chosen."""
+    client.force_login(f.user_with_role(Role.BUREAU_STAFF, world.province))
+
+    def offered(**params):
+        body = client.get(reverse("orgs:schools"), params).content.decode()
+        menu = body[body.index('name="node"') :]
+        menu = menu[: menu.index("</select>")]
+        return {int(pk) for pk in re.findall(r'<option value="(\d+)"', menu)}
+
+    regions = {world.province.pk, world.city.pk, world.county_a.pk, world.county_b.pk}
+    assert offered() == regions
+    assert offered(node=world.town_a.pk) == regions | {world.town_a.pk}
+
+
 def test_school_ledger_export(as_user, world):
     response = as_user("county").get(reverse("orgs:schools"), {"export": "xlsx"})
     sheet = load_workbook(io.BytesIO(response.content)).active
