@@ -7,8 +7,9 @@ number of hazards below the node, in a fixed handful of queries:
 - hazards closed in the last twelve months by (branch, whole days to close): one query, from
   which closed this month, on-time closure, mean and 90th-percentile time to close come;
 - the twelve-month trend, found and closed per month: two queries;
-- inspection completion for the month (`schedules.completion`, by school) and one query for
-  the paths of those schools.
+- inspection completion for the month (`schedules.completion`, by branch): the periods asked
+  counted over the schedules, the periods done read from the periods-done rollup
+  (hazards/done_rollups.py) less the few schedules whose dates cut the month.
 
 A branch is the first `len(node.path) + 1 + SEGMENT_WIDTH` characters of a row's org_path:
 the path of the child node it lies under (or the node's own path for its own hazards). The
@@ -36,7 +37,6 @@ from safecampus.hazards.rollup_models import (
     HazardFoundRollup,
     HazardOpenRollup,
 )
-from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.models import SEGMENT_WIDTH, OrgNode
 
 GRADES = (Grade.MAJOR, Grade.HIGH, Grade.GENERAL, Grade.LOW)
@@ -196,27 +196,20 @@ def compute(user, node: OrgNode, children: list[OrgNode], today: datetime.date |
             fig["_days"][row["days"]] = fig["_days"].get(row["days"], 0) + row["closed_n"]
 
     done = schedules.completion(
-        user=user, node=node, start=p["month_start"], end=p["month_end"], by_school=True
+        user=user,
+        node=node,
+        start=p["month_start"],
+        end=p["month_end"],
+        today=today,
+        by_branch=length if children else None,
     )
-    schools = done.pop("schools", {})
+    branches = done.pop("branches", {})
     total["completion"] = {k: done[k] for k in ("expected", "done", "missed", "due")}
-    if schools and children:
-        # One range over the node's schools (the kind-and-path index), not thousands of ids.
-        paths = dict(
-            OrgNode.objects.within(node.path)
-            .filter(kind=NodeKind.SCHOOL)
-            .values_list("pk", "path")
-            .order_by()
-        )
-        for school_id, row in schools.items():
-            child_path = paths.get(school_id, "")[:length]
-            if child_path not in by_path:
-                continue
-            fig = per_child[by_path[child_path]]
-            if fig["completion"] is None:
-                fig["completion"] = {"expected": 0, "done": 0, "missed": 0, "due": 0}
-            for key in ("expected", "done", "missed", "due"):
-                fig["completion"][key] += row[key]
+    for branch_path, row in branches.items():
+        if branch_path not in by_path:
+            continue
+        fig = per_child[by_path[branch_path]]
+        fig["completion"] = {k: row[k] for k in ("expected", "done", "missed", "due")}
 
     return {
         "periods": p,

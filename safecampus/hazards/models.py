@@ -20,7 +20,11 @@ from safecampus.hazards.choices import (
     SpotKind,
     Status,
 )
-from safecampus.hazards.rollup_models import HazardQuerySet  # and the rollup models
+from safecampus.hazards.rollup_models import (  # and the rollup models
+    HazardQuerySet,
+    InspectionQuerySet,
+    ScheduleQuerySet,
+)
 from safecampus.orgs.choices import SchoolKind
 from safecampus.orgs.models import region_index
 
@@ -259,6 +263,7 @@ class Schedule(ScopedModel):
     is_active = models.BooleanField(_("active"), default=True)
 
     record_type = "schedule"
+    objects = ScheduleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("inspection schedule")
@@ -268,6 +273,11 @@ class Schedule(ScopedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        from safecampus.hazards import done_rollups
+
+        done_rollups.save_schedule(self, super().save, *args, **kwargs)
 
 
 class Inspection(ScopedModel):
@@ -322,6 +332,7 @@ class Inspection(ScopedModel):
     )
 
     record_type = "inspection"
+    objects = InspectionQuerySet.as_manager()
     region_indexed = True  # a county's checks in time order (orgs.models.region_index)
 
     class Meta:
@@ -340,6 +351,11 @@ class Inspection(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.checklist.template.name} {self.inspected_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        from safecampus.hazards import done_rollups
+
+        done_rollups.save_inspection(self, super().save, *args, **kwargs)
 
 
 class InspectionAnswer(models.Model):
@@ -553,6 +569,8 @@ class Hazard(ScopedModel):
         indexes = [
             *path_index("hazard"),
             region_index("hazard", "found_at", "id"),
+            # The ledger's order, for a province or a city (hazards/0008, 0010).
+            models.Index(fields=["found_at", "id"], name="hazard_found_idx"),
             models.Index(fields=["status", "deadline"], name="hazard_status_deadline_idx"),
             models.Index(
                 fields=["org_path", "status", "grade"],

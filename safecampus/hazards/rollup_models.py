@@ -72,6 +72,50 @@ def _hazard_deleted(sender, instance, using, **kwargs):
 pre_delete.connect(_hazard_deleted, sender="hazards.Hazard", dispatch_uid="hazard_rollups")
 
 
+class ScheduleQuerySet(ScopedQuerySet):
+    """A bulk update of a schedule's school, rhythm or activity moves its periods done
+    (hazards/done_rollups.py); new schedules have none."""
+
+    def update(self, **kwargs):
+        from safecampus.hazards import done_rollups
+
+        return done_rollups.update_schedules(self, super().update, kwargs)
+
+
+class InspectionQuerySet(ScopedQuerySet):
+    """Inspections' bulk writes keep the periods-done rollup in step as `save()` does."""
+
+    def update(self, **kwargs):
+        from safecampus.hazards import done_rollups
+
+        return done_rollups.update_inspections(self, super().update, kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
+            raise ValueError("Inspections are bulk-created without conflict handling.")
+        from safecampus.hazards import done_rollups
+
+        create = super().bulk_create
+        return done_rollups.bulk_created(objs, lambda rows: create(rows, *args, **kwargs))
+
+
+def _schedule_deleted(sender, instance, using, **kwargs):
+    from safecampus.hazards import done_rollups
+
+    done_rollups.schedule_deleted(instance, using)
+
+
+def _inspection_deleted(sender, instance, using, **kwargs):
+    """A signed check is a record: it stays (and so do the periods it made done)."""
+    raise PermissionError("Inspections are records and are not deleted.")
+
+
+pre_delete.connect(_schedule_deleted, sender="hazards.Schedule", dispatch_uid="done_rollups")
+pre_delete.connect(
+    _inspection_deleted, sender="hazards.Inspection", dispatch_uid="inspections_kept"
+)
+
+
 class Level(models.IntegerChoices):
     LEAF = 0, _("Own node")
     CITY = 2, _("City")
@@ -151,4 +195,25 @@ class HazardClosedRollup(Rollup):
         verbose_name_plural = _("closed hazards rollups")
         constraints = [
             _unique(["month", "days"], ["date_ops", "int4_ops"], "hazard_closed_rollup_key")
+        ]
+
+
+class InspectionDoneRollup(Rollup):
+    """Periods of schedules done, per rhythm and first day of the period: how many (schedule,
+    period) pairs of the active, periodic schedules at or below `org_path` have at least one
+    check at the schedule's own school (the rules are in hazards/done_rollups.py)."""
+
+    rhythm = models.CharField(_("rhythm"), max_length=20)
+    period_start = models.DateField(_("period"))
+    n = models.IntegerField(_("periods done"), default=0)
+
+    record_type = "inspection"
+
+    class Meta:
+        verbose_name = _("periods done rollup")
+        verbose_name_plural = _("periods done rollups")
+        constraints = [
+            _unique(
+                ["rhythm", "period_start"], ["text_ops", "date_ops"], "inspection_done_rollup_key"
+            )
         ]

@@ -48,6 +48,7 @@ from safecampus.hazards.rollup_models import (
     HazardClosedRollup,
     HazardFoundRollup,
     HazardOpenRollup,
+    InspectionDoneRollup,
     Level,
 )
 from safecampus.orgs.models import SEGMENT_WIDTH
@@ -58,17 +59,22 @@ CUTS = (Level.CITY, Level.COUNTY)
 LEVELS = (Level.LEAF, *CUTS)
 SECONDS_PER_DAY = 86400
 MODELS = (HazardFoundRollup, HazardOpenRollup, HazardClosedRollup)  # the order of writes
+# Every rollup, in the order of writes: the hazards' and the periods done (done_rollups.py).
+ALL_MODELS = (*MODELS, InspectionDoneRollup)
 # By model name, so that a migration's historical models find theirs too.
 KEYS = {
     "HazardFoundRollup": ("month",),
     "HazardOpenRollup": ("grade", "deadline"),
     "HazardClosedRollup": ("month", "days"),
+    "InspectionDoneRollup": ("rhythm", "period_start"),
 }
 COUNTS = {
     "HazardFoundRollup": ("n",),
     "HazardOpenRollup": ("n",),
     "HazardClosedRollup": ("closed", "with_deadline", "on_time", "seconds"),
+    "InspectionDoneRollup": ("n",),
 }
+DATE_KEYS = ("month", "deadline", "period_start")
 
 
 def cut_length(level: int) -> int:
@@ -171,7 +177,7 @@ def apply(changes: dict, *, using: str = "default") -> None:
     connection = connections[using]
     ops = connection.ops
     with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
-        for model in MODELS:
+        for model in ALL_MODELS:
             rows = changes.get(model)
             if not rows:
                 continue
@@ -381,15 +387,43 @@ def _expected(model, hazards):
     )
 
 
-def _models(registry) -> tuple:
-    """(Hazard, rollup models in the order of writes): current, or a migration's."""
-    if registry is None:
-        from safecampus.hazards.models import Hazard
-
-        return Hazard, MODELS
-    return registry.get_model("hazards", "Hazard"), tuple(
-        registry.get_model("hazards", m.__name__) for m in MODELS
+def _expected_done(inspections):
+    """The periods-done leaf rows as the inspections give them: (path, rhythm, first day,
+    pairs), with the rule written in SQL apart from done_rollups' Python."""
+    qs = (
+        inspections.order_by()
+        .filter(
+            schedule__isnull=False,
+            period_start__isnull=False,
+            schedule__is_active=True,
+            org_id=F("schedule__org_id"),
+        )
+        .exclude(schedule__rhythm="ad_hoc")
+        .values(
+            path_=F("schedule__org_path"), rhythm_=F("schedule__rhythm"), day_=F("period_start")
+        )
+        .annotate(n_=Count("schedule_id", distinct=True))
     )
+    return qs.values_list("path_", "rhythm_", "day_", "n_")
+
+
+def _models(registry, names=None) -> tuple:
+    """The rollup models named (all by default), in the order of writes: current, or a
+    migration's (`registry`)."""
+    names = names or [m.__name__ for m in ALL_MODELS]
+    if registry is None:
+        return tuple(m for m in ALL_MODELS if m.__name__ in names)
+    return tuple(registry.get_model("hazards", n) for n in names)
+
+
+def _source(model, registry):
+    """The model whose rows a rollup counts: hazards, or inspections for the periods done."""
+    name = "Inspection" if model.__name__ == "InspectionDoneRollup" else "Hazard"
+    if registry is None:
+        from safecampus.hazards import models
+
+        return getattr(models, name)
+    return registry.get_model("hazards", name)
 
 
 def _levels_sql(model, source: str, ops) -> str:
@@ -407,42 +441,52 @@ def _levels_sql(model, source: str, ops) -> str:
     return " UNION ALL ".join(parts)
 
 
-def _leaf_cte(model, hazard_model, using: str, ops) -> tuple[str, list]:
+def _leaf_cte(model, using: str, ops, registry=None) -> tuple[str, list]:
     """`leaf (org_path, keys…, counts…) AS (…)`: the expected leaf rows, compiled by the ORM."""
-    hazards = hazard_model._base_manager.using(using)
-    sql, params = _expected(model, hazards).query.get_compiler(using).as_sql()
+    rows = _source(model, registry)._base_manager.using(using)
+    expected = _expected_done(rows) if model.__name__ == "InspectionDoneRollup" else None
+    if expected is None:
+        expected = _expected(model, rows)
+    sql, params = expected.query.get_compiler(using).as_sql()
     names = ", ".join(
         ops.quote_name(c) for c in ("org_path", *KEYS[model.__name__], *COUNTS[model.__name__])
     )
     return f"leaf ({names}) AS ({sql})", list(params)
 
 
-def _lock_hazards(hazard_model, using: str) -> None:
-    """Hold the hazards' writers off while the rollups are replaced (PostgreSQL; SQLite's
-    writer lock does this by itself)."""
+def _lock_sources(model, registry, using: str) -> None:
+    """Hold the writers of what a rollup counts off while it is replaced (PostgreSQL;
+    SQLite's writer lock does this by itself): hazards, or inspections and schedules."""
     connection = connections[using]
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(hazard_model._meta.db_table)
-        with connection.cursor() as cursor:
+    if connection.vendor != "postgresql":
+        return
+    sources = [_source(model, registry)]
+    if model.__name__ == "InspectionDoneRollup":
+        sources.append(sources[0]._meta.get_field("schedule").related_model)
+    with connection.cursor() as cursor:
+        for source in sources:
+            table = connection.ops.quote_name(source._meta.db_table)
             cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
 
 
-def rebuild(*, using: str = "default", registry=None) -> dict:
-    """Replace every rollup row with what the hazards give, set-based: {table: rows}.
-    `registry` is a migration's apps (the data migration builds the rollups this way)."""
+def rebuild(*, using: str = "default", registry=None, names=None) -> dict:
+    """Replace every rollup row (of the models `names`, or all) with what the hazards and
+    the inspections give, set-based: {table: rows}. `registry` is a migration's apps (the
+    data migrations build the rollups this way)."""
     connection = connections[using]
     ops = connection.ops
-    hazard_model, models = _models(registry)
+    models = _models(registry, names)
     written = {}
     with transaction.atomic(using=using):
-        _lock_hazards(hazard_model, using)
+        for model in models:
+            _lock_sources(model, registry, using)
         with connection.cursor() as cursor:
             for model in models:
                 table = ops.quote_name(model._meta.db_table)
                 columns = ("level", "org_path", *KEYS[model.__name__], *COUNTS[model.__name__])
                 names = ", ".join(ops.quote_name(c) for c in columns)
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608
-                cte, params = _leaf_cte(model, hazard_model, using, ops)
+                cte, params = _leaf_cte(model, using, ops, registry)
                 cursor.execute(
                     f"WITH {cte} INSERT INTO {table} ({names}) "  # noqa: S608
                     f"SELECT * FROM ({_levels_sql(model, 'leaf', ops)}) AS x",
@@ -468,11 +512,12 @@ class Mismatch:
 
 
 def check(*, using: str = "default") -> list[Mismatch]:
-    """Every rollup row against the hazards, one statement per table (one snapshot each):
-    the rows that differ, keyed. Rows whose counts are all zero count as absent."""
+    """Every rollup row against the hazards or the inspections, one statement per table (one
+    snapshot each): the rows that differ, keyed. Rows whose counts are all zero count as
+    absent."""
     connection = connections[using]
     ops = connection.ops
-    hazard_model, models = _models(None)
+    models = _models(None)
     out: list[Mismatch] = []
     for model in models:
         table = ops.quote_name(model._meta.db_table)
@@ -480,7 +525,7 @@ def check(*, using: str = "default") -> list[Mismatch]:
         counts = COUNTS[model.__name__]
         names = ", ".join(ops.quote_name(c) for c in (*keys, *counts))
         nonzero = " OR ".join(f"{ops.quote_name(c)} <> 0" for c in counts)
-        cte, params = _leaf_cte(model, hazard_model, using, ops)
+        cte, params = _leaf_cte(model, using, ops)
         sql = (
             f"WITH {cte}, "  # noqa: S608
             f"expected AS ({_levels_sql(model, 'leaf', ops)}), "
@@ -495,7 +540,7 @@ def check(*, using: str = "default") -> list[Mismatch]:
             rows = cursor.fetchall()
         width = len(keys)
         sides: dict = defaultdict(dict)
-        date_columns = [i for i, c in enumerate(keys) if c in ("month", "deadline")]
+        date_columns = [i for i, c in enumerate(keys) if c in DATE_KEYS]
         for side, *values in rows:
             key = list(values[:width])
             for i in date_columns:

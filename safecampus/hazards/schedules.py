@@ -40,12 +40,14 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safecampus.core.dates import ONE_DAY, day_start, month_of
 from safecampus.hazards.calendar import Calendar, calendars_for, default_calendar
 from safecampus.hazards.choices import Rhythm, SpotKind
+from safecampus.orgs.models import SEGMENT_WIDTH
 
 TERM_START_DAYS = 14
 BEFORE_HOLIDAY_DAYS = 3
@@ -441,7 +443,8 @@ def _tally(
     wanted: dict,
     adhoc,
     loose_to: datetime.date,
-    by_school: bool,
+    by_branch: int | None,
+    rollup: dict | None = None,
 ) -> tuple[_Tally, dict]:
     """Count the periods the schedules the user sees that match `base` ask for, and those
     done, in a fixed number of queries.
@@ -449,12 +452,19 @@ def _tally(
     `wanted` maps (calendar key, rhythm) to that pair's periods [(start, end, is_current)];
     `adhoc(starts_on, ends_on)` gives an ad-hoc schedule's one period the same way, or None
     (`base` lets through only ad-hoc schedules that have one). A period is done when one of
-    `inspections` names the schedule and the period's first day, or when one made without a
-    schedule at the school with the schedule's checklist falls inside it, by `loose_to`.
-    Returns the total and, with `by_school`, {school id: _Tally} for every school with one
-    of the schedules."""
+    `inspections` made at the schedule's school names the schedule and the period's first
+    day, or when one made without a schedule at the school with the schedule's checklist
+    falls inside it, by `loose_to`. Returns the total and, with `by_branch` (a length of
+    path), {school path cut to that length: _Tally} for every branch with one of the
+    schedules.
+
+    With `rollup` ({"node", "start", "last"}: the node and range `base` selects), the done
+    periods of the schedules whose dates cut none come from the periods-done rollup
+    (hazards/done_rollups.py) when the user sees the whole node: a province's dashboard
+    reads a few hundred rows instead of 370,000 checks."""
     from safecampus.accounts.access import scope_prefixes
     from safecampus.core.scoping import ALL, path_q
+    from safecampus.hazards import done_rollups, rollups
     from safecampus.hazards.models import Schedule
 
     schedules = Schedule.objects.for_user(user).filter(base)
@@ -463,12 +473,12 @@ def _tally(
     if prefixes is not ALL:
         on_schedule &= path_q("schedule__org_path", prefixes)
     total = _Tally()
-    schools: dict[int, _Tally] = {}
+    branches: dict[str, _Tally] = {}
 
-    def row(org_id) -> list[_Tally]:
-        if not by_school:
+    def row(path) -> list[_Tally]:
+        if by_branch is None:
             return [total]
-        return [total, schools.setdefault(org_id, _Tally())]
+        return [total, branches.setdefault(path[:by_branch], _Tally())]
 
     def whole(prefix: str, c, r, periods) -> Q:
         """Schedules of calendar c and rhythm r whose dates cut none of the periods."""
@@ -482,7 +492,7 @@ def _tally(
 
     pairs = [(c, r, periods) for (c, r), periods in wanted.items() if periods]
     sched = cals.keyed(schedules, "org_path")
-    # 1. The schedules' periods: per school, a constant per calendar and rhythm for those
+    # 1. The schedules' periods: per branch, a constant per calendar and rhythm for those
     # whose dates cut none; how many do cut some (counted one by one below).
     ended_when, current_when, cut = [], [], []
     for c, r, periods in pairs:
@@ -503,71 +513,107 @@ def _tally(
         Case(When(rhythm=Rhythm.AD_HOC, then=F("starts_on")), output_field=DateField())
     )
     names = list(figures)
-    if by_school:  # every school with a schedule has its row, even with nothing asked
-        rows = list(sched.values("org_id").annotate(**figures).values_list("org_id", *names))
+    if by_branch is not None:  # every branch with a schedule has its row, even with nothing asked
+        rows = list(
+            sched.annotate(branch_=Substr("org_path", 1, by_branch))
+            .values("branch_")
+            .annotate(**figures)
+            .values_list("branch_", *names)
+        )
     else:
         found = sched.aggregate(n=Count("id"), **figures)
-        rows = [(None, *(found[k] for k in names))] if found["n"] else []
+        rows = [("", *(found[k] for k in names))] if found["n"] else []
     if not rows:
-        return total, schools
+        return total, branches
     n_cut, sweeps_from = 0, None
-    for org_id, ended, current, cut_here, first_sweep in rows:
-        for t in row(org_id):
+    for branch, ended, current, cut_here, first_sweep in rows:
+        for t in row(branch):
             t.add(ended=ended, current=current)
         n_cut += cut_here or 0
         if first_sweep is not None:
             sweeps_from = min(sweeps_from or first_sweep, first_sweep)
     whole_asked = total.ended + total.current
 
-    # 2. Their done periods: distinct (schedule, first day) pairs, per school.
-    ended_q, current_q = [], []
+    # 2. Their done periods: distinct (schedule, first day) pairs, per branch.
+    ended_q, current_q, whole_q = [], [], []
     for c, r, periods in pairs:
         cond = whole("schedule__", c, r, periods)
+        whole_q.append(whole("", c, r, periods))
         ended_starts = [p[0] for p in periods if not p[2]]
         current_starts = [p[0] for p in periods if p[2]]
         if ended_starts:
             ended_q.append(cond & Q(period_start__in=ended_starts))
         if current_starts:
             current_q.append(cond & Q(period_start__in=current_starts))
-    insp = cals.keyed(inspections.filter(schedule__isnull=False), "schedule__org_path")
-    if adhoc is not None:
-        sweep = Q(schedule__rhythm=Rhythm.AD_HOC, period_start=F("schedule__starts_on"))
-        ended_q.append(sweep & Q(schedule__ends_on__lt=adhoc.day))
-        current_q.append(sweep & Q(schedule__ends_on__gte=adhoc.day))
-    # The first days asked, as a filter an index of inspections by period answers.
-    days = Q(period_start__in={p[0] for _c, _r, periods in pairs for p in periods})
-    if sweeps_from is not None:
-        days |= Q(period_start__gte=sweeps_from, period_start__lte=loose_to)
-    if whole_asked and (ended_q or current_q):
-        # The distinct (schedule, first day) pairs, then counted per school: a hash of small
+    from_rollup = rollup is not None and adhoc is None and done_rollups.covers(user, rollup["node"])
+    if whole_asked and pairs and from_rollup:
+        # The rollup holds every pair of the active periodic schedules: less those of the
+        # schedules that `base` and `whole` leave out (counted one by one, or not at all),
+        # of a calendar and rhythm that asks for periods (the others' pairs are not read).
+        counted = base & reduce(operator.or_, whole_q)
+        asking = reduce(operator.or_, [cals.q(c) & Q(rhythm=r) for c, r, _p in pairs])
+        odd = cals.keyed(Schedule.objects.all(), "org_path").filter(
+            asking, ~counted, is_active=True, org_path__within=rollup["node"].path
+        )
+        node = rollup["node"]
+        # The branches' paths, or the node's own for a total: rows must tell them apart.
+        depth = rollups.segments(node.path)
+        if by_branch is not None:
+            depth = (by_branch + 1) // (SEGMENT_WIDTH + 1)
+        for branch, done_ended, done_current in done_rollups.done_periods(
+            node=node,
+            cals=cals,
+            wanted=wanted,
+            odd=odd,
+            start=rollup["start"],
+            last=rollup["last"],
+            depth=depth,
+        ):
+            for t in row(branch):
+                t.add(done_ended=done_ended, done_current=done_current)
+    elif whole_asked and (ended_q or current_q or adhoc is not None):
+        insp = cals.keyed(
+            inspections.filter(schedule__isnull=False, org_id=F("schedule__org_id")),
+            "schedule__org_path",
+        )
+        if adhoc is not None:
+            sweep = Q(schedule__rhythm=Rhythm.AD_HOC, period_start=F("schedule__starts_on"))
+            ended_q.append(sweep & Q(schedule__ends_on__lt=adhoc.day))
+            current_q.append(sweep & Q(schedule__ends_on__gte=adhoc.day))
+        # The first days asked, as a filter an index of inspections by period answers.
+        days = Q(period_start__in={p[0] for _c, _r, periods in pairs for p in periods})
+        if sweeps_from is not None:
+            days |= Q(period_start__gte=sweeps_from, period_start__lte=loose_to)
+        # The distinct (schedule, first day) pairs, then counted per branch: a hash of small
         # columns, cheaper than counting distinct pairs per group.
         is_current = (
             ExpressionWrapper(reduce(operator.or_, current_q), output_field=BooleanField())
             if current_q
             else Value(False)
         )
+        branch = Substr("schedule__org_path", 1, by_branch) if by_branch is not None else Value("")
         pairs_done = (
             insp.filter(days, on_schedule, reduce(operator.or_, ended_q + current_q))
             .order_by()
-            .values(done_school=F("schedule__org_id"), done_schedule=F("schedule_id"))
-            .annotate(done_day=F("period_start"), done_now=is_current)
+            .values(done_schedule=F("schedule_id"))
+            .annotate(done_branch=branch, done_day=F("period_start"), done_now=is_current)
             .distinct()
         )
         sql, params = pairs_done.query.sql_with_params()
-        school = "t.done_school, " if by_school else ""
+        group = "t.done_branch, " if by_branch is not None else ""
         outer = (
-            f"SELECT {school}SUM(CASE WHEN t.done_now THEN 0 ELSE 1 END), "  # noqa: S608
+            f"SELECT {group}SUM(CASE WHEN t.done_now THEN 0 ELSE 1 END), "  # noqa: S608
             f"SUM(CASE WHEN t.done_now THEN 1 ELSE 0 END) FROM ({sql}) t"
-            + (" GROUP BY t.done_school" if by_school else "")
+            + (" GROUP BY t.done_branch" if by_branch is not None else "")
         )
         with connections[pairs_done.db].cursor() as cursor:
             cursor.execute(outer, params)
             for *key, done_ended, done_current in cursor.fetchall():
-                for t in row(key[0] if key else None):
+                for t in row(key[0] if key else ""):
                     t.add(done_ended=done_ended, done_current=done_current)
 
     # 3. Schedules whose dates cut some periods off: one by one.
-    columns = ("id", "org_id", "calkey", "rhythm", "template_id", "starts_on", "ends_on")
+    columns = ("id", "org_id", "org_path", "calkey", "rhythm", "template_id", "starts_on")
     listed = schedules.annotate(calkey=cals.key("org_path"))
 
     def own(calkey, rhythm, starts_on, ends_on) -> list[tuple]:
@@ -576,22 +622,24 @@ def _tally(
             return [period] if period is not None else []
         return [p for p in wanted.get((calkey, rhythm), ()) if _keeps(starts_on, ends_on, p)]
 
-    asked: dict[tuple, tuple] = {}  # (schedule, first day) → (school, is_current)
+    asked: dict[tuple, tuple] = {}  # (schedule, first day) → (school path, is_current)
     if n_cut:
-        for sid, org_id, calkey, rhythm, _t, starts_on, ends_on in listed.filter(
+        for sid, _org, path, calkey, rhythm, _t, starts_on, ends_on in listed.filter(
             reduce(operator.or_, cut)
-        ).values_list(*columns):
+        ).values_list(*columns, "ends_on"):
             periods = own(calkey, rhythm, starts_on, ends_on)
             n_current = sum(1 for p in periods if p[2])
-            for t in row(org_id):
+            for t in row(path):
                 t.add(ended=len(periods) - n_current, current=n_current)
             for start, _end, is_current in periods:
-                asked[(sid, start)] = (org_id, is_current)
+                asked[(sid, start)] = (path, is_current)
     done: set[tuple] = set()
     if asked:
         done = set(
             inspections.filter(
-                schedule_id__in={k[0] for k in asked}, period_start__in={k[1] for k in asked}
+                schedule_id__in={k[0] for k in asked},
+                period_start__in={k[1] for k in asked},
+                org_id=F("schedule__org_id"),
             )
             .values_list("schedule_id", "period_start")
             .distinct()
@@ -611,33 +659,35 @@ def _tally(
     extra: dict[tuple, tuple] = {}
     if loose:
         by_key: dict[tuple, list] = {}
-        for sid, org_id, calkey, rhythm, template_id, starts_on, ends_on in listed.filter(
+        for sid, org_id, path, calkey, rhythm, template_id, starts_on, ends_on in listed.filter(
             org_id__in={x[0] for x in loose}, template_id__in={x[1] for x in loose}
-        ).values_list(*columns):
+        ).values_list(*columns, "ends_on"):
             periods = own(calkey, rhythm, starts_on, ends_on)
             if periods:
-                by_key.setdefault((org_id, template_id), []).append((sid, periods))
+                by_key.setdefault((org_id, template_id), []).append((sid, path, periods))
         for org_id, template_id, moment in loose:
             when = _local_date(moment)
-            for sid, periods in by_key.get((org_id, template_id), ()):
+            for sid, path, periods in by_key.get((org_id, template_id), ()):
                 for start, end, is_current in periods:
                     if start <= when <= end:
-                        extra[(sid, start)] = (org_id, is_current)
+                        extra[(sid, start)] = (path, is_current)
         linked = set()
         if extra:
             linked = set(
                 inspections.filter(
-                    schedule_id__in={k[0] for k in extra}, period_start__in={k[1] for k in extra}
+                    schedule_id__in={k[0] for k in extra},
+                    period_start__in={k[1] for k in extra},
+                    org_id=F("schedule__org_id"),
                 ).values_list("schedule_id", "period_start")
             )
         for key in set(extra) - linked:
             done.add(key)
             asked.setdefault(key, extra[key])
     for key in done:
-        org_id, is_current = asked[key]
-        for t in row(org_id):
+        path, is_current = asked[key]
+        for t in row(path):
             t.add(done_current=1) if is_current else t.add(done_ended=1)
-    return total, schools
+    return total, branches
 
 
 class _Sweeps:
@@ -679,7 +729,7 @@ def due_counts(*, user, day: datetime.date | None = None, within: str | None = N
         for key, cal in cals.by_key.items()
         for rhythm in PERIODIC
     }
-    total, _schools = _tally(
+    total, _branches = _tally(
         user=user,
         base=base,
         inspections=Inspection.objects.for_user(user),
@@ -687,7 +737,7 @@ def due_counts(*, user, day: datetime.date | None = None, within: str | None = N
         wanted=wanted,
         adhoc=_Sweeps(day),
         loose_to=day,
-        by_school=False,
+        by_branch=None,
     )
     return {
         "due": total.current - total.done_current,
@@ -730,26 +780,28 @@ def completion(
     start: datetime.date,
     end: datetime.date,
     today: datetime.date | None = None,
-    by_school: bool = False,
+    by_branch: int | None = None,
 ) -> dict:
     """Inspection completion of the schedules in `node`'s subtree the user may see, for the
     periods that begin between `start` and `end` (and have begun by today).
 
     Returns {expected, done, missed, due, rate}: expected periods, those with a check, those
     ended without one, current ones not yet done; rate = done / (done + missed), None when
-    nothing is settled. With `by_school`, also {"schools": {school id: {...}}} for every
-    school with a schedule running in the range.
+    nothing is settled. With `by_branch` (a length of path: a child's of `node`), also
+    {"branches": {school path cut to it: {...}}} for every branch with a schedule running
+    in the range.
 
     Counted in SQL per calendar and rhythm (see "counting in SQL" above): a fixed number of
     queries whatever the size of the region, and no per-schedule work but for the schedules
-    begun or ended inside the range and the checks made without a schedule.
+    begun or ended inside the range and the checks made without a schedule. The done
+    periods come from the periods-done rollup when the user sees the whole node.
     """
     from safecampus.hazards.models import Inspection
 
     today = today or timezone.localdate()
     last = min(end, today)
     if last < start:
-        return {**_empty(), "schools": {}} if by_school else _empty()
+        return {**_empty(), "branches": {}} if by_branch is not None else _empty()
     base = (
         Q(org_path__within=node.path, is_active=True, starts_on__lte=last)
         & (Q(ends_on__isnull=True) | Q(ends_on__gte=start))
@@ -761,7 +813,7 @@ def completion(
         for key, cal in cals.by_key.items()
         for rhythm in PERIODIC
     }
-    total, schools = _tally(
+    total, branches = _tally(
         user=user,
         base=base,
         inspections=Inspection.objects.for_user(user).within(node.path),
@@ -769,11 +821,12 @@ def completion(
         wanted=wanted,
         adhoc=None,
         loose_to=last,
-        by_school=by_school,
+        by_branch=by_branch,
+        rollup={"node": node, "start": start, "last": last},
     )
     result = _figures(total)
-    if by_school:
-        result["schools"] = {pk: _figures(t) for pk, t in schools.items()}
+    if by_branch is not None:
+        result["branches"] = {path: _figures(t) for path, t in branches.items()}
     return result
 
 

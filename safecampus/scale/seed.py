@@ -110,10 +110,11 @@ def run(*, schools: int, days: int, seed: int, today: datetime.date, progress) -
             for hook in HOOKS:
                 hook(loader, world, seed=seed, today=today, days=days, progress=say)
             loader.reset_sequences(apps.get_models(include_auto_created=True))
-            from safecampus.hazards import rollups  # the hazards came in around save()
+            # The hazards and the inspections came in around save(): their rollups from them.
+            from safecampus.hazards import rollups
 
             rollups.rebuild()
-            say("hazard rollups built")
+            say("rollups built (hazards, periods done)")
     finally:
         loader.end()
     say("analysing the tables for the query planner")

@@ -20,6 +20,7 @@ from safecampus.hazards.schedules import (
     periods_between,
     schedule_defaults_for,
 )
+from safecampus.orgs.models import OrgNode
 from tests import factories as f
 from tests.hazards.helpers import checklist
 
@@ -197,10 +198,10 @@ def test_completion_for_a_county_counts_only_schools_in_scope(world):
     bureau_a = f.user_with_role(Role.BUREAU_STAFF, world.county_a)
     result = completion(
         user=bureau_a, node=world.county_a, start=D(2026, 11, 23), end=TODAY, today=TODAY,
-        by_school=True,
+        by_branch=len(world.school_a1.path),
     )  # fmt: skip
     assert result["expected"] == 4 and result["done"] == 4 and result["rate"] == 1.0
-    assert set(result["schools"]) == {world.school_a1.pk, world.school_a2.pk}
+    assert set(result["branches"]) == {world.school_a1.path, world.school_a2.path}
     # Another county's schools are never counted, even when asked for.
     assert (
         completion(
@@ -357,18 +358,22 @@ def test_completion_of_a_region_equals_the_rule_schedule_by_schedule(world):
         (bureau, world.city, D(2026, 11, 1), D(2026, 11, 30), TODAY),  # only its county
         (safety, world.school_a2, D(2026, 11, 1), D(2026, 11, 30), TODAY),
     ]
+    school_path = world.school_a1.path
     for user, node, start, end, today in cases:
         schools, total = _reference_completion(
             user=user, node=node, start=start, end=end, today=today
         )
         assert total["expected"] > 0
-        fast = completion(user=user, node=node, start=start, end=end, today=today, by_school=True)
+        fast = completion(
+            user=user, node=node, start=start, end=end, today=today, by_branch=len(school_path)
+        )
         got = {k: fast[k] for k in ("expected", "done", "missed", "due")}
         assert got == total, (node.name, start, today)
+        paths = dict(OrgNode.objects.filter(pk__in=schools).values_list("pk", "path"))
         assert {
-            pk: {k: row[k] for k in ("expected", "done", "missed", "due")}
-            for pk, row in fast["schools"].items()
-        } == schools
+            path: {k: row[k] for k in ("expected", "done", "missed", "due")}
+            for path, row in fast["branches"].items()
+        } == {paths[pk]: row for pk, row in schools.items()}
         alone = completion(user=user, node=node, start=start, end=end, today=today)
         assert {k: alone[k] for k in ("expected", "done", "missed", "due")} == total
 
@@ -410,7 +415,7 @@ def test_region_counts_take_the_same_queries_for_more_schools(world):
         with CaptureQueriesContext(connection) as done:
             completion(
                 user=city, node=world.city, start=D(2026, 11, 1), end=D(2026, 11, 30),
-                today=TODAY, by_school=True,
+                today=TODAY, by_branch=len(world.school_a1.path),
             )  # fmt: skip
             due_counts(user=city, day=TODAY)
         return len(done)
@@ -423,4 +428,4 @@ def test_region_counts_take_the_same_queries_for_more_schools(world):
         daily = Schedule.objects.get(org=school, rhythm=Rhythm.SCHOOL_DAY)
         _inspect(daily, D(2026, 11, 23), D(2026, 11, 23))
         _inspect(daily, None, TODAY)
-    assert queries() == before <= 18
+    assert queries() == before <= 20

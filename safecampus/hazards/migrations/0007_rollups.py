@@ -10,7 +10,11 @@ from django.db import migrations, models
 def build(apps, schema_editor):
     from safecampus.hazards import rollups
 
-    rollups.rebuild(using=schema_editor.connection.alias, registry=apps)
+    rollups.rebuild(
+        using=schema_editor.connection.alias,
+        registry=apps,
+        names=[m.__name__ for m in rollups.MODELS],
+    )
 
 
 class Migration(migrations.Migration):

@@ -1,8 +1,9 @@
 """`safecampus rollups check` and `safecampus rollups rebuild`.
 
-`check` recomputes every hazard rollup from the hazards, set-based, and compares: it lists
-the keys that differ and exits with 1 when any does. `rebuild` replaces the rollups with what
-the hazards give (after a bulk load that bypassed the ORM, such as seed-province's COPY).
+`check` recomputes every rollup (the hazards' and the periods done) from the hazards and the
+inspections, set-based, and compares: it lists the keys that differ and exits with 1 when any
+does. `rebuild` replaces the rollups with what the records give (after a bulk load that
+bypassed the ORM, such as seed-province's COPY).
 """
 
 import time
@@ -19,15 +20,15 @@ SHOWN = 50
 
 class Command(TranslatedHelpCommand):
     help = gettext_lazy(
-        "Check the hazard rollups against the hazards (exit code 1 when they differ), or "
-        "rebuild them from the hazards."
+        "Check the rollups against the hazards and the inspections (exit code 1 when they "
+        "differ), or rebuild them from those records."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "action",
             choices=["check", "rebuild"],
-            help=gettext_lazy("check: compare with the hazards; rebuild: replace from them."),
+            help=gettext_lazy("check: compare with the records; rebuild: replace from them."),
         )
         parser.add_argument(
             "--database", default="default", help=gettext_lazy("The database to work on.")
@@ -46,7 +47,7 @@ class Command(TranslatedHelpCommand):
         mismatches = rollups.check(using=database)
         if not mismatches:
             self.stdout.write(
-                _("The rollups match the hazards (checked in %(s).1f s).")
+                _("The rollups match the hazards and the inspections (checked in %(s).1f s).")
                 % {"s": time.monotonic() - started}
             )
             return
@@ -55,9 +56,9 @@ class Command(TranslatedHelpCommand):
         if len(mismatches) > SHOWN:
             self.stdout.write(_("… and %(n)d more.") % {"n": len(mismatches) - SHOWN})
         message = ngettext(
-            "%(n)d rollup row differs from the hazards; `safecampus rollups rebuild` "
+            "%(n)d rollup row differs from the records; `safecampus rollups rebuild` "
             "replaces the rollups.",
-            "%(n)d rollup rows differ from the hazards; `safecampus rollups rebuild` "
+            "%(n)d rollup rows differ from the records; `safecampus rollups rebuild` "
             "replaces the rollups.",
             len(mismatches),
         )
