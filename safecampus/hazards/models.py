@@ -334,6 +334,7 @@ class Inspection(ScopedModel):
     record_type = "inspection"
     objects = InspectionQuerySet.as_manager()
     region_indexed = True  # a county's checks in time order (orgs.models.region_index)
+    region_order = "inspected_at"  # a province's checks in time order (core.lookups.Within)
 
     class Meta:
         verbose_name = _("inspection")
@@ -561,6 +562,7 @@ class Hazard(ScopedModel):
     objects = HazardQuerySet.as_manager()
     record_type = "hazard"
     region_indexed = True  # a county's ledger in the ledger's order (orgs.models.region_index)
+    region_order = "found_at"  # a province's ledger in that order (core.lookups.Within)
 
     class Meta:
         verbose_name = _("hazard")
