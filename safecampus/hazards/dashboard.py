@@ -8,8 +8,8 @@ number of hazards below the node, in a fixed handful of queries:
   which closed this month, on-time closure, mean and 90th-percentile time to close come;
 - the twelve-month trend, found and closed per month: two queries;
 - inspection completion for the month (`schedules.completion`, by branch): the periods asked
-  counted over the schedules, the periods done read from the periods-done rollup
-  (hazards/done_rollups.py) less the few schedules whose dates cut the month.
+  and done read from the schedules and periods-done rollups (hazards/done_rollups.py), less
+  the few schedules whose dates cut the month.
 
 A branch is the first `len(node.path) + 1 + SEGMENT_WIDTH` characters of a row's org_path:
 the path of the child node it lies under (or the node's own path for its own hazards). The

@@ -23,6 +23,12 @@ Reading (`done_periods`) answers what `schedules._tally` counts from the inspect
 the users whose view covers the whole node: the rows' pairs in the periods asked, less the
 pairs of the schedules whose dates cut those periods or fall outside the range (their
 pairs are counted one by one, as before).
+
+The schedules rollup (`ScheduleRollup`) does the same for the periods asked: a schedule asks
+for a number of periods fixed by its calendar, rhythm and dates, so the active schedules are
+counted per node, rhythm, first and last day (no end kept as `rollups.NO_END`), and
+`asked_periods` multiplies instead of reading a province's 100,000 schedules. A schedule's
+save, bulk update, bulk create and delete move its count in the same transaction.
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ from safecampus.hazards.choices import Rhythm
 
 # The fields of a schedule its pairs depend on, and of an inspection.
 SCHEDULE_FIELDS = ("org", "org_id", "org_path", "rhythm", "is_active")
+# …and those the schedules rollup counts them by.
+RUNNING = ("org_path", "rhythm", "starts_on", "ends_on", "is_active")
 INSPECTION_FIELDS = ("org", "org_id", "schedule", "schedule_id", "period_start")
 
 
@@ -112,6 +120,9 @@ def save_inspection(inspection, save, *args, **kwargs) -> None:
         save(*args, **kwargs)
         return
     using = kwargs.get("using") or router.db_for_write(type(inspection), instance=inspection)
+    if inspection._state.adding and not kwargs.get("force_update"):
+        _add_inspection(inspection, lambda: save(*args, **kwargs), using)
+        return
     schedules, starts = {inspection.schedule_id}, {inspection.period_start}
     if inspection.pk is not None:
         stored = (
@@ -130,23 +141,133 @@ def save_inspection(inspection, save, *args, **kwargs) -> None:
     recount(schedules, lambda: save(*args, **kwargs), using=using, period_starts=starts)
 
 
+def _add_inspection(inspection, write, using: str) -> None:
+    """A new check, the commonest write (every submission): `recount` for one pair in three
+    statements, the schedule read under its lock, one look for an earlier check of the
+    period, and the upsert when the pair is newly done."""
+    from safecampus.hazards import rollups
+
+    sid, first_day = inspection.schedule_id, inspection.period_start
+    if sid is None or first_day is None:
+        write()
+        return
+    _inspection, schedule, model = _models()
+    with transaction.atomic(using=using, savepoint=False):
+        row = (
+            schedule._base_manager.using(using)
+            .select_for_update()
+            .filter(pk=sid)
+            .values_list("org_id", "org_path", "rhythm", "is_active")
+            .first()
+        )
+        counts = (
+            row is not None and row[3] and row[2] != Rhythm.AD_HOC and inspection.org_id == row[0]
+        )
+        done = (
+            counts
+            and type(inspection)
+            ._base_manager.using(using)
+            .filter(schedule_id=sid, period_start=first_day, org_id=row[0])
+            .exists()
+        )
+        write()
+        if counts and not done:
+            path, rhythm = row[1], row[2]
+            rollups.apply(
+                {
+                    model: {
+                        (level, rollups.cut(path, level), rhythm, first_day): (1,)
+                        for level in rollups.LEVELS
+                    }
+                },
+                using=using,
+            )
+
+
+def _running(schedule_model, using: str, ids) -> Counter:
+    """{(level, path, rhythm, first day, last day): schedules} of the active ones of `ids`,
+    as stored now: what they add to the schedules rollup."""
+    from safecampus.hazards import rollups
+
+    out: Counter = Counter()
+    for start in range(0, len(ids), 2000):
+        rows = (
+            schedule_model._base_manager.using(using)
+            .filter(pk__in=ids[start : start + 2000], is_active=True)
+            .values_list(*RUNNING[:-1])
+        )
+        for path, rhythm, starts_on, ends_on in rows:
+            for level in rollups.LEVELS:
+                key = (level, rollups.cut(path, level), rhythm, starts_on)
+                out[(*key, ends_on or rollups.NO_END)] += 1
+    return out
+
+
+def _move_running(before: Counter, after: Counter, using: str) -> None:
+    from safecampus.hazards import rollups
+    from safecampus.hazards.rollup_models import ScheduleRollup
+
+    diff = {k: (after[k] - before[k],) for k in before.keys() | after.keys()}
+    diff = {k: v for k, v in diff.items() if v[0]}
+    if diff:
+        rollups.apply({ScheduleRollup: diff}, using=using)
+
+
+def _rewrite_schedules(ids, write, using: str):
+    """Run `write()` on existing schedules `ids` and move both rollups: their periods done
+    (`recount`, which locks them) and their counts by rhythm and dates."""
+    _inspection, schedule, _model = _models()
+    ids = sorted(set(ids))
+    with transaction.atomic(using=using, savepoint=False):
+        holder = {}
+
+        def write_between():
+            holder["before"] = _running(schedule, using, ids)
+            return write()
+
+        result = recount(ids, write_between, using=using)
+        _move_running(holder.get("before", Counter()), _running(schedule, using, ids), using)
+    return result
+
+
 def save_schedule(schedule, save, *args, **kwargs) -> None:
-    """`Schedule.save()`: a change of school, rhythm or activity moves all its pairs."""
-    if schedule.pk is None or not _touches(kwargs.get("update_fields"), SCHEDULE_FIELDS):
+    """`Schedule.save()`: a new schedule counts by its rhythm and dates; a change of school,
+    rhythm, dates or activity moves its counts and all its periods done."""
+    using = kwargs.get("using") or router.db_for_write(type(schedule), instance=schedule)
+    if schedule._state.adding:
+        with transaction.atomic(using=using, savepoint=False):
+            save(*args, **kwargs)
+            _move_running(Counter(), _running(type(schedule), using, [schedule.pk]), using)
+        return
+    if not _touches(kwargs.get("update_fields"), (*SCHEDULE_FIELDS, *RUNNING)):
         save(*args, **kwargs)
         return
-    using = kwargs.get("using") or router.db_for_write(type(schedule), instance=schedule)
-    recount([schedule.pk], lambda: save(*args, **kwargs), using=using)
+    _rewrite_schedules([schedule.pk], lambda: save(*args, **kwargs), using)
 
 
 def update_schedules(queryset, update, kwargs: dict) -> int:
-    """`Schedule.objects.….update()` of a field the pairs depend on."""
-    if not set(kwargs) & set(SCHEDULE_FIELDS):
+    """`Schedule.objects.….update()` of a field the rollups depend on."""
+    if not set(kwargs) & {*SCHEDULE_FIELDS, *RUNNING}:
         return update(**kwargs)
     using = queryset.db
     with transaction.atomic(using=using, savepoint=False):
         ids = list(queryset.order_by().values_list("pk", flat=True))
-        return recount(ids, lambda: update(**kwargs), using=using)
+        return _rewrite_schedules(ids, lambda: update(**kwargs), using)
+
+
+def schedules_created(objs, create):
+    """`Schedule.objects.bulk_create()`: the new schedules' counts (they have no checks)."""
+    objs = list(objs)
+    if not objs:
+        return create(objs)
+    using = router.db_for_write(type(objs[0]))
+    with transaction.atomic(using=using, savepoint=False):
+        created = create(objs)
+        ids = [o.pk for o in created if o.pk is not None]
+        if len(ids) != len(created):
+            raise ValueError("Bulk-created schedules must come back with their keys.")
+        _move_running(Counter(), _running(type(objs[0]), using, ids), using)
+    return created
 
 
 def update_inspections(queryset, update, kwargs: dict) -> int:
@@ -187,6 +308,7 @@ def schedule_deleted(schedule, using: str) -> None:
     gone = _contributions([schedule.pk], using)
     if gone:
         rollups.apply({model: {k: (-n,) for k, n in gone.items()}}, using=using)
+    _move_running(_running(schedule_model, using, [schedule.pk]), Counter(), using)
 
 
 # -------------------------------------------------------------------------------- reads
@@ -228,6 +350,50 @@ def calendar_of(path: str, calendar_paths) -> int:
     return -1
 
 
+def _rows(model, node, level: int):
+    """The rollup rows of `node`'s subtree at `level`. Also written as one range of the path,
+    which SQLite's planner takes after `level` in the key (the two-range form of `within`
+    made it read every school's rows: 0.5 s for a county)."""
+    return (
+        model.objects.within(node.path)
+        .filter(org_path__gte=node.path, org_path__lt=node.path + "/", level=level)
+        .order_by()
+    )
+
+
+def asked_periods(*, node, cals, wanted: dict, start, last, depth: int) -> list:
+    """[(path, ended, current, cut)] from the schedules rollup: for the active periodic
+    schedules below `node` running between `start` and `last` (`schedules.completion`'s),
+    the periods asked of those whose dates cut none of `wanted`'s, ended and current, and
+    how many do cut some (listed one by one by the caller). A row for every path with such
+    a schedule, even when its calendar and rhythm ask for nothing."""
+    from safecampus.hazards.rollup_models import ScheduleRollup
+
+    shapes = {}
+    for key, periods in wanted.items():
+        if periods:
+            n_current = sum(1 for p in periods if p[2])
+            first_end = min(p[1] for p in periods)
+            last_start = max(p[0] for p in periods)
+            shapes[key] = (first_end, last_start, len(periods) - n_current, n_current)
+    rows = (
+        _rows(ScheduleRollup, node, read_level(node, cals.paths, depth))
+        .filter(starts_on__lte=last, ends_on__gte=start)
+        .exclude(rhythm=Rhythm.AD_HOC)
+        .values_list("org_path", "rhythm", "starts_on", "ends_on", "n")
+    )
+    out = []
+    for path, rhythm, starts_on, ends_on, n in rows:
+        shape = shapes.get((calendar_of(path, cals.paths), rhythm))
+        if shape is None:
+            out.append((path, 0, 0, 0))
+        elif starts_on <= shape[0] and ends_on >= shape[1]:
+            out.append((path, n * shape[2], n * shape[3], 0))
+        else:
+            out.append((path, 0, 0, n))
+    return out
+
+
 def done_periods(*, node, cals, wanted: dict, odd, start, last, depth: int) -> list:
     """[(path, ended done, current done)] of the pairs the rollup holds below `node` in the
     periods `wanted` asks for (`schedules._tally`'s), less those of the schedules `odd` (a
@@ -247,12 +413,8 @@ def done_periods(*, node, cals, wanted: dict, odd, start, last, depth: int) -> l
         out[(path, asked[first_day])] += n
 
     rows = (
-        model.objects.within(node.path)
-        # The same rows as one range, which SQLite's planner takes after `level` in the key
-        # (the two-range form of `within` made it read every school's rows: 0.5 s a county).
-        .filter(org_path__gte=node.path, org_path__lt=node.path + "/")
-        .filter(level=level, period_start__gte=start, period_start__lte=last)
-        .order_by()
+        _rows(model, node, level)
+        .filter(period_start__gte=start, period_start__lte=last)
         .values_list("org_path", "rhythm", "period_start", "n")
     )
     for path, rhythm, first_day, n in rows:

@@ -269,7 +269,12 @@ class Schedule(ScopedModel):
         verbose_name = _("inspection schedule")
         verbose_name_plural = _("inspection schedules")
         ordering = ["org_path", "rhythm", "title"]
-        indexes = path_index("schedule")
+        indexes = [
+            *path_index("schedule"),
+            # The few schedules begun or ended around a period (hazards/schedules._tally).
+            models.Index(fields=["starts_on"], name="schedule_starts_idx"),
+            models.Index(fields=["ends_on"], name="schedule_ends_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title

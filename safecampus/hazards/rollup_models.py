@@ -73,13 +73,21 @@ pre_delete.connect(_hazard_deleted, sender="hazards.Hazard", dispatch_uid="hazar
 
 
 class ScheduleQuerySet(ScopedQuerySet):
-    """A bulk update of a schedule's school, rhythm or activity moves its periods done
-    (hazards/done_rollups.py); new schedules have none."""
+    """Schedules' bulk writes keep the completion rollups in step as `save()` does
+    (hazards/done_rollups.py): the schedules running and their periods done."""
 
     def update(self, **kwargs):
         from safecampus.hazards import done_rollups
 
         return done_rollups.update_schedules(self, super().update, kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
+            raise ValueError("Schedules are bulk-created without conflict handling.")
+        from safecampus.hazards import done_rollups
+
+        create = super().bulk_create
+        return done_rollups.schedules_created(objs, lambda rows: create(rows, *args, **kwargs))
 
 
 class InspectionQuerySet(ScopedQuerySet):
@@ -195,6 +203,32 @@ class HazardClosedRollup(Rollup):
         verbose_name_plural = _("closed hazards rollups")
         constraints = [
             _unique(["month", "days"], ["date_ops", "int4_ops"], "hazard_closed_rollup_key")
+        ]
+
+
+class ScheduleRollup(Rollup):
+    """Active schedules counted by rhythm and dates: what a region's schedules ask for is a
+    constant per calendar, rhythm and dates, so a region reads these rows instead of its
+    schedules (hazards/done_rollups.py)."""
+
+    rhythm = models.CharField(_("rhythm"), max_length=20)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(
+        _("ends on"), help_text=_("9999-12-31 stands for a schedule without an end.")
+    )
+    n = models.IntegerField(_("schedules"), default=0)
+
+    record_type = "schedule"
+
+    class Meta:
+        verbose_name = _("schedules rollup")
+        verbose_name_plural = _("schedules rollups")
+        constraints = [
+            _unique(
+                ["rhythm", "starts_on", "ends_on"],
+                ["text_ops", "date_ops", "date_ops"],
+                "schedule_rollup_key",
+            )
         ]
 
 

@@ -50,6 +50,7 @@ from safecampus.hazards.rollup_models import (
     HazardOpenRollup,
     InspectionDoneRollup,
     Level,
+    ScheduleRollup,
 )
 from safecampus.orgs.models import SEGMENT_WIDTH
 
@@ -60,21 +61,25 @@ LEVELS = (Level.LEAF, *CUTS)
 SECONDS_PER_DAY = 86400
 MODELS = (HazardFoundRollup, HazardOpenRollup, HazardClosedRollup)  # the order of writes
 # Every rollup, in the order of writes: the hazards' and the periods done (done_rollups.py).
-ALL_MODELS = (*MODELS, InspectionDoneRollup)
+ALL_MODELS = (*MODELS, InspectionDoneRollup, ScheduleRollup)
 # By model name, so that a migration's historical models find theirs too.
 KEYS = {
     "HazardFoundRollup": ("month",),
     "HazardOpenRollup": ("grade", "deadline"),
     "HazardClosedRollup": ("month", "days"),
     "InspectionDoneRollup": ("rhythm", "period_start"),
+    "ScheduleRollup": ("rhythm", "starts_on", "ends_on"),
 }
 COUNTS = {
     "HazardFoundRollup": ("n",),
     "HazardOpenRollup": ("n",),
     "HazardClosedRollup": ("closed", "with_deadline", "on_time", "seconds"),
     "InspectionDoneRollup": ("n",),
+    "ScheduleRollup": ("n",),
 }
-DATE_KEYS = ("month", "deadline", "period_start")
+DATE_KEYS = ("month", "deadline", "period_start", "starts_on", "ends_on")
+# A schedule without an end is kept under this date (a NULL would escape the unique key).
+NO_END = NO_DEADLINE
 
 
 def cut_length(level: int) -> int:
@@ -407,6 +412,18 @@ def _expected_done(inspections):
     return qs.values_list("path_", "rhythm_", "day_", "n_")
 
 
+def _expected_running(schedules):
+    """The schedules rollup's leaf rows as the schedules give them."""
+    qs = (
+        schedules.order_by()
+        .filter(is_active=True)
+        .annotate(ends_=Coalesce("ends_on", Value(NO_END, output_field=DateField())))
+        .values("org_path", "rhythm", "starts_on", "ends_")
+        .annotate(n_=Count("pk"))
+    )
+    return qs.values_list("org_path", "rhythm", "starts_on", "ends_", "n_")
+
+
 def _models(registry, names=None) -> tuple:
     """The rollup models named (all by default), in the order of writes: current, or a
     migration's (`registry`)."""
@@ -418,7 +435,9 @@ def _models(registry, names=None) -> tuple:
 
 def _source(model, registry):
     """The model whose rows a rollup counts: hazards, or inspections for the periods done."""
-    name = "Inspection" if model.__name__ == "InspectionDoneRollup" else "Hazard"
+    name = {"InspectionDoneRollup": "Inspection", "ScheduleRollup": "Schedule"}.get(
+        model.__name__, "Hazard"
+    )
     if registry is None:
         from safecampus.hazards import models
 
@@ -444,8 +463,11 @@ def _levels_sql(model, source: str, ops) -> str:
 def _leaf_cte(model, using: str, ops, registry=None) -> tuple[str, list]:
     """`leaf (org_path, keys…, counts…) AS (…)`: the expected leaf rows, compiled by the ORM."""
     rows = _source(model, registry)._base_manager.using(using)
-    expected = _expected_done(rows) if model.__name__ == "InspectionDoneRollup" else None
-    if expected is None:
+    if model.__name__ == "InspectionDoneRollup":
+        expected = _expected_done(rows)
+    elif model.__name__ == "ScheduleRollup":
+        expected = _expected_running(rows)
+    else:
         expected = _expected(model, rows)
     sql, params = expected.query.get_compiler(using).as_sql()
     names = ", ".join(

@@ -513,7 +513,24 @@ def _tally(
         Case(When(rhythm=Rhythm.AD_HOC, then=F("starts_on")), output_field=DateField())
     )
     names = list(figures)
-    if by_branch is not None:  # every branch with a schedule has its row, even with nothing asked
+    from_rollup = rollup is not None and adhoc is None and done_rollups.covers(user, rollup["node"])
+    if from_rollup:
+        # The branches' paths, or the node's own for a total: rows must tell them apart.
+        depth = rollups.segments(rollup["node"].path)
+        if by_branch is not None:
+            depth = (by_branch + 1) // (SEGMENT_WIDTH + 1)
+        rows = [
+            (path, ended, current, cut_here, None)
+            for path, ended, current, cut_here in done_rollups.asked_periods(
+                node=rollup["node"],
+                cals=cals,
+                wanted=wanted,
+                start=rollup["start"],
+                last=rollup["last"],
+                depth=depth,
+            )
+        ]
+    elif by_branch is not None:  # every branch with a schedule has its row, even if not asked
         rows = list(
             sched.annotate(branch_=Substr("org_path", 1, by_branch))
             .values("branch_")
@@ -545,21 +562,25 @@ def _tally(
             ended_q.append(cond & Q(period_start__in=ended_starts))
         if current_starts:
             current_q.append(cond & Q(period_start__in=current_starts))
-    from_rollup = rollup is not None and adhoc is None and done_rollups.covers(user, rollup["node"])
     if whole_asked and pairs and from_rollup:
         # The rollup holds every pair of the active periodic schedules: less those of the
         # schedules that `base` and `whole` leave out (counted one by one, or not at all),
         # of a calendar and rhythm that asks for periods (the others' pairs are not read).
         counted = base & reduce(operator.or_, whole_q)
         asking = reduce(operator.or_, [cals.q(c) & Q(rhythm=r) for c, r, _p in pairs])
+        # What every such schedule satisfies (`base` asks starts_on ≤ last and ends_on ≥
+        # start, `whole` starts_on ≤ a first end and ends_on ≥ a last start): a condition
+        # the date indexes answer, so the region's schedules are not all read to find none.
+        lo = min([rollup["last"]] + [min(p[1] for p in ps) for _c, _r, ps in pairs])
+        hi = max([rollup["start"]] + [max(p[0] for p in ps) for _c, _r, ps in pairs])
         odd = cals.keyed(Schedule.objects.all(), "org_path").filter(
-            asking, ~counted, is_active=True, org_path__within=rollup["node"].path
+            Q(starts_on__gt=lo) | Q(ends_on__lt=hi),
+            asking,
+            ~counted,
+            is_active=True,
+            org_path__within=rollup["node"].path,
         )
         node = rollup["node"]
-        # The branches' paths, or the node's own for a total: rows must tell them apart.
-        depth = rollups.segments(node.path)
-        if by_branch is not None:
-            depth = (by_branch + 1) // (SEGMENT_WIDTH + 1)
         for branch, done_ended, done_current in done_rollups.done_periods(
             node=node,
             cals=cals,

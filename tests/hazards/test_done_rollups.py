@@ -1,6 +1,7 @@
-"""The periods-done rollup: kept exactly in step by every writer of inspections and
-schedules (new checks, second checks of a period, checks at another school, bulk creates,
-a schedule stopped, moved, given another rhythm or deleted), proven by `rollups check`;
+"""The completion rollups (periods done, schedules running): kept exactly in step by every
+writer of inspections and schedules (new checks, second checks of a period, checks at
+another school, bulk creates, a schedule stopped, moved, given another rhythm or other
+dates, or deleted), proven by `rollups check`;
 concurrent checks of one period count it once; a signed check is never deleted. That the
 completion read from it equals the schedule-by-schedule rule is proven in test_schedules."""
 
@@ -13,7 +14,8 @@ from django.utils import timezone
 from safecampus.hazards import rollups
 from safecampus.hazards.choices import Rhythm
 from safecampus.hazards.models import Inspection, Schedule
-from safecampus.hazards.rollup_models import InspectionDoneRollup, Level
+from safecampus.hazards.rollup_models import InspectionDoneRollup, Level, ScheduleRollup
+from safecampus.hazards.schedule_services import schedule_end
 from safecampus.hazards.schedules import schedule_defaults_for
 from tests.hazards.test_api_concurrency import run_together
 
@@ -118,6 +120,32 @@ def test_every_writer_keeps_the_periods_done_exact(world):
     daily.org = world.school_a1
     daily.save()
     assert _done(world.county_a, Level.COUNTY, Rhythm.SCHOOL_DAY, D(2026, 11, 18)) == 1
+
+    # Dates: ended by the service, begun later by a queryset update; schedules made in bulk.
+    schedule_end(schedule=daily, by=None, ends_on=D(2026, 11, 30), expected_version=None)
+    Schedule.objects.filter(pk=a2[Rhythm.MONTHLY].pk).update(starts_on=D(2026, 11, 10))
+    made = Schedule.objects.bulk_create(
+        [
+            Schedule(
+                org=school,
+                org_path=school.path,
+                title="月检查",
+                template=daily.template,
+                rhythm=Rhythm.MONTHLY,
+                starts_on=D(2026, 11, 1),
+            )
+            for school in (world.school_a1, world.school_b1)
+        ]
+    )
+    assert rollups.check() == []
+    running = ScheduleRollup.objects.get(
+        level=Level.CITY,
+        org_path=world.city.path,
+        rhythm=Rhythm.MONTHLY,
+        starts_on=D(2026, 11, 1),
+        ends_on=rollups.NO_END,
+    )
+    assert running.n == len(made) == 2
 
     # Deleted: its checks stay, with no schedule, and its periods leave the rollup.
     a2[Rhythm.WEEKLY].delete()
