@@ -3,7 +3,8 @@
 Re-checks due: a closed hazard whose re-check day has come, with no inspection of its spot
 and no re-check record since it was closed. That rule is kept on the hazard as
 `rechecked_at` by the writers (hazards/rechecks.py), so the due list is an indexed filter;
-`check_rechecked()` proves the stored values equal the rule. Recording a re-check is either a
+`check_rechecked()` proves the stored values equal the rule. The home page's count comes
+from the re-checks rollup (`HazardRecheckRollup`), kept by the same writers. Recording a re-check is either a
 normal inspection of the spot, or `recheck_record`: not effective reopens the hazard
 (workflow move `reopen`), effective leaves an audit entry (transition "recheck").
 
@@ -27,9 +28,10 @@ from safecampus.accounts.access import can, can_anywhere
 from safecampus.core.audit import audit
 from safecampus.core.errors import NotAllowed
 from safecampus.core.services import create_record
-from safecampus.hazards import rechecks, services
+from safecampus.hazards import rechecks, rollups, services
 from safecampus.hazards.choices import Category, Rhythm, Status
 from safecampus.hazards.models import ChecklistTemplate, Hazard, Schedule
+from safecampus.hazards.rollup_models import HazardRecheckRollup
 from safecampus.hazards.workflow import MOVES
 from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.models import OrgNode
@@ -91,7 +93,9 @@ def todo_items(user) -> list[dict]:
     """The home page's to-do of re-checks due (register in core.home.TODO_PROVIDERS)."""
     if not can_anywhere(user, "view", Hazard):
         return []
-    count = rechecks_due_qs(user, timezone.localdate()).count()
+    # The count from the re-checks rollup: a province has some 100,000 due; the list behind
+    # the link is `rechecks_due_qs`, the same rule.
+    count = rollups.seen_total(HazardRecheckRollup, user, recheck_on__lte=timezone.localdate())
     if not count:
         return []
     return [

@@ -23,7 +23,7 @@ Inspections and audit entries are never edited or deleted by the application.
 
 from __future__ import annotations
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models import Max, Q
 from django.db.models.signals import post_delete, pre_delete
 
@@ -158,7 +158,10 @@ def _models(models):
 def refresh(*, using: str | None = None, models=None) -> int:
     """Set every hazard's `rechecked_at` from the rule, set-based (one UPDATE): after a bulk
     load that bypassed the writers, and in the migration that added the field (which passes
-    its historical models). Returns the number of rows changed."""
+    its historical models). The re-checks rollup counts what this changes: it is rebuilt
+    with it (but in that migration, older than the rollup). Returns the number of rows
+    changed."""
+    historical = models is not None
     models = _models(models)
     using = using or router.db_for_write(models[0])
     connection = connections[using]
@@ -169,9 +172,15 @@ def refresh(*, using: str | None = None, models=None) -> int:
         f"FROM ({_expected_sql(models, connection.ops)}) x "
         f"WHERE x.hid = {table}.{q('id')} AND {DIFFERS}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [Status.CLOSED.value, RECHECK])
-        return cursor.rowcount
+    with transaction.atomic(using=using):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [Status.CLOSED.value, RECHECK])
+            changed = cursor.rowcount
+        if changed and not historical:
+            from safecampus.hazards import rollups
+
+            rollups.rebuild(using=using, names=["HazardRecheckRollup"])
+    return changed
 
 
 def check(*, using: str | None = None) -> list[int]:

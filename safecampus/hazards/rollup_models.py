@@ -24,7 +24,16 @@ from safecampus.hazards.choices import Grade
 NO_DEADLINE = datetime.date(9999, 12, 31)
 
 # The hazard fields whose values the rollups depend on.
-TRACKED = ("org_path", "status", "grade", "deadline", "found_at", "closed_at")
+TRACKED = (
+    "org_path",
+    "status",
+    "grade",
+    "deadline",
+    "found_at",
+    "closed_at",
+    "recheck_on",
+    "rechecked_at",
+)
 
 
 class HazardQuerySet(ScopedQuerySet):
@@ -204,6 +213,20 @@ class HazardClosedRollup(Rollup):
         constraints = [
             _unique(["month", "days"], ["date_ops", "int4_ops"], "hazard_closed_rollup_key")
         ]
+
+
+class HazardRecheckRollup(Rollup):
+    """Closed hazards whose re-check is pending, by the day it falls due: the re-checks due
+    on any day (a due date on or before it) from one row per date, instead of counting a
+    province's closed hazards (hazards/followup.py)."""
+
+    recheck_on = models.DateField(_("re-check on"))
+    n = models.IntegerField(_("hazards"), default=0)
+
+    class Meta:
+        verbose_name = _("re-checks pending rollup")
+        verbose_name_plural = _("re-checks pending rollups")
+        constraints = [_unique(["recheck_on"], ["date_ops"], "hazard_recheck_rollup_key")]
 
 
 class ScheduleRollup(Rollup):

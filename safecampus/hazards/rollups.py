@@ -48,6 +48,7 @@ from safecampus.hazards.rollup_models import (
     HazardClosedRollup,
     HazardFoundRollup,
     HazardOpenRollup,
+    HazardRecheckRollup,
     InspectionDoneRollup,
     Level,
     ScheduleRollup,
@@ -59,7 +60,8 @@ from safecampus.orgs.models import SEGMENT_WIDTH
 CUTS = (Level.CITY, Level.COUNTY)
 LEVELS = (Level.LEAF, *CUTS)
 SECONDS_PER_DAY = 86400
-MODELS = (HazardFoundRollup, HazardOpenRollup, HazardClosedRollup)  # the order of writes
+# The hazards' rollups, in the order of writes.
+MODELS = (HazardFoundRollup, HazardOpenRollup, HazardClosedRollup, HazardRecheckRollup)
 # Every rollup, in the order of writes: the hazards' and the periods done (done_rollups.py).
 ALL_MODELS = (*MODELS, InspectionDoneRollup, ScheduleRollup)
 # By model name, so that a migration's historical models find theirs too.
@@ -67,6 +69,7 @@ KEYS = {
     "HazardFoundRollup": ("month",),
     "HazardOpenRollup": ("grade", "deadline"),
     "HazardClosedRollup": ("month", "days"),
+    "HazardRecheckRollup": ("recheck_on",),
     "InspectionDoneRollup": ("rhythm", "period_start"),
     "ScheduleRollup": ("rhythm", "starts_on", "ends_on"),
 }
@@ -74,10 +77,11 @@ COUNTS = {
     "HazardFoundRollup": ("n",),
     "HazardOpenRollup": ("n",),
     "HazardClosedRollup": ("closed", "with_deadline", "on_time", "seconds"),
+    "HazardRecheckRollup": ("n",),
     "InspectionDoneRollup": ("n",),
     "ScheduleRollup": ("n",),
 }
-DATE_KEYS = ("month", "deadline", "period_start", "starts_on", "ends_on")
+DATE_KEYS = ("month", "deadline", "recheck_on", "period_start", "starts_on", "ends_on")
 # A schedule without an end is kept under this date (a NULL would escape the unique key).
 NO_END = NO_DEADLINE
 
@@ -108,6 +112,8 @@ class State:
     deadline: datetime.date | None
     found_at: datetime.datetime
     closed_at: datetime.datetime | None
+    recheck_on: datetime.date | None
+    rechecked_at: datetime.datetime | None
 
 
 def state_of(hazard) -> State:
@@ -140,6 +146,8 @@ def contributions(state: State):
         on_time = has_deadline and local_day <= state.deadline
         key = (local_month(state.closed_at), close_days(seconds))
         rows.append((HazardClosedRollup, key, (1, int(has_deadline), int(on_time), seconds)))
+    if state.status == Status.CLOSED and state.recheck_on and state.rechecked_at is None:
+        rows.append((HazardRecheckRollup, (state.recheck_on,), (1,)))
     for model, key, counts in rows:
         for level in LEVELS:
             yield model, (level, cut(state.org_path, level), *key), counts
@@ -367,6 +375,12 @@ def _expected(model, hazards):
         )
         qs = qs.values("org_path", "grade", "deadline_").annotate(n_=Count("pk"))
         return qs.values_list("org_path", "grade", "deadline_", "n_")
+    if model.__name__ == "HazardRecheckRollup":
+        qs = hazards.filter(
+            status=Status.CLOSED, recheck_on__isnull=False, rechecked_at__isnull=True
+        )
+        qs = qs.values("org_path", "recheck_on").annotate(n_=Count("pk"))
+        return qs.values_list("org_path", "recheck_on", "n_")
     qs = (
         hazards.filter(status=Status.CLOSED, closed_at__isnull=False)
         .annotate(
@@ -605,6 +619,25 @@ def read_level(user, node, depth: int) -> int:
         if level >= depth and all(segments(p) <= level for p in inside):
             return level
     return Level.LEAF
+
+
+def scope_level(user) -> int:
+    """The coarsest level whose rows answer exactly for everything `user` sees (a home
+    page's count, asked of no one node): a cut no shallower than any of the user's scopes,
+    by `read_level`'s argument."""
+    from safecampus.accounts.access import scope_prefixes
+    from safecampus.hazards.models import Hazard
+
+    prefixes = scope_prefixes(user, Hazard, "view")
+    deepest = 0 if prefixes is ALL else max((segments(p) for p in prefixes), default=0)
+    return next((level for level in CUTS if level >= deepest), Level.LEAF)
+
+
+def seen_total(model, user, **filters) -> int:
+    """The sum of `n` over the rollup rows of everything `user` sees that match `filters`:
+    a count of hazards, exact, in a read of a few thousand rows at most."""
+    rows = model.objects.for_user(user).filter(level=scope_level(user), **filters)
+    return rows.aggregate(total=Sum("n"))["total"] or 0
 
 
 def rows(model, user, node, level: int):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from safecampus.core.audit import history
 from safecampus.core.errors import NotAllowed
-from safecampus.hazards import followup, services
+from safecampus.hazards import followup, rollups, services
 from safecampus.hazards.choices import Category, Rhythm, Status
 from safecampus.hazards.models import Hazard, Schedule, Spot
 from safecampus.hazards.schedules import due_inspections
@@ -259,8 +259,14 @@ def test_rechecked_at_follows_checks_rechecks_and_moves(world, people):
     def step():
         hazard.refresh_from_db()
         assert followup.check_rechecked() == []
+        assert rollups.check() == []  # the re-checks rollup moved with every write
         due = set(followup.rechecks_due_qs(people["bureau"], day))
         assert due == _by_the_old_rule(people["bureau"], day)
+        # The home page's count (from the rollup) is the list's length, for each role.
+        for who in ("bureau", "safety", "outsider"):
+            listed = followup.rechecks_due_qs(people[who], day).count()
+            items = followup.todo_items(people[who])
+            assert (items[0]["count"] if items else 0) == listed, who
         return due
 
     assert hazard.rechecked_at is None and step() == {hazard, bare}
@@ -313,5 +319,6 @@ def test_the_check_finds_a_stored_moment_the_raw_rows_do_not_give_and_refresh_me
     assert followup.check_rechecked() == sorted([hazard.pk, open_one.pk])
     assert rechecks.refresh() == 2
     assert followup.check_rechecked() == []
+    assert rollups.check() == []  # refresh's raw UPDATE rebuilt the re-checks rollup
     hazard.refresh_from_db()
     assert hazard.rechecked_at == check.inspected_at

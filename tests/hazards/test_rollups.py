@@ -28,6 +28,7 @@ from safecampus.hazards.rollup_models import (
     HazardClosedRollup,
     HazardFoundRollup,
     HazardOpenRollup,
+    HazardRecheckRollup,
     Level,
 )
 from safecampus.hazards.workflow import moves_from
@@ -289,6 +290,8 @@ def test_a_closed_hazard_counts_by_local_month_and_whole_days_rounded_up():
         datetime.date(2026, 2, 4),
         found,
         closed,
+        None,  # no re-check asked
+        None,
     )
     rows = {(m.__name__, k): c for m, k, c in rollups.contributions(state)}
     month = datetime.date(2026, 2, 1)
@@ -298,19 +301,32 @@ def test_a_closed_hazard_counts_by_local_month_and_whole_days_rounded_up():
     # 3 days and 1 second: 4 whole days rounded up; closed on 4 Feb local, the deadline.
     key = (0, state.org_path, month, 4)
     assert rows[("HazardClosedRollup", key)] == (1, 1, 1, 3 * 86400 + 1)
-    assert not any(name == "HazardOpenRollup" for name, _ in rows)
-    still_open = rollups.State(state.org_path, Status.ESCALATED, Grade.LOW, None, found, None)
+    assert not any(name in ("HazardOpenRollup", "HazardRecheckRollup") for name, _ in rows)
+    # A re-check asked counts by its day until one is made.
+    asked = rollups.State(**{**state.__dict__, "recheck_on": datetime.date(2026, 3, 6)})
+    rows = {(m.__name__, k): c for m, k, c in rollups.contributions(asked)}
+    assert rows[("HazardRecheckRollup", (2, "0001.0002", datetime.date(2026, 3, 6)))] == (1,)
+    done = rollups.State(**{**asked.__dict__, "rechecked_at": closed + DAY})
+    assert rollups.deltas([(asked, done)]) == {
+        HazardRecheckRollup: {
+            (level, rollups.cut(state.org_path, level), datetime.date(2026, 3, 6)): (-1,)
+            for level in rollups.LEVELS
+        }
+    }
+    still_open = rollups.State(
+        state.org_path, Status.ESCALATED, Grade.LOW, None, found, None, None, None
+    )
     keys = [(m.__name__, k) for m, k, _c in rollups.contributions(still_open)]
     assert ("HazardOpenRollup", (0, state.org_path, Grade.LOW, NO_DEADLINE)) in keys
 
 
 def test_a_change_that_touches_no_counted_field_writes_nothing():
     found = timezone.now()
-    state = rollups.State("0001", Status.RECTIFYING, Grade.LOW, None, found, None)
+    state = rollups.State("0001", Status.RECTIFYING, Grade.LOW, None, found, None, None, None)
     assert rollups.deltas([(state, state)]) == {}
-    moved = rollups.State("0001", Status.SUBMITTED, Grade.LOW, None, found, None)
+    moved = rollups.State("0001", Status.SUBMITTED, Grade.LOW, None, found, None, None, None)
     assert rollups.deltas([(state, moved)]) == {}  # open either way, same grade and deadline
-    closed = rollups.State("0001", Status.CLOSED, Grade.LOW, None, found, found + DAY)
+    closed = rollups.State(**{**moved.__dict__, "status": Status.CLOSED, "closed_at": found + DAY})
     changes = rollups.deltas([(moved, closed)])
     assert set(changes) == {HazardOpenRollup, HazardClosedRollup}
     assert all(v == (-1,) for v in changes[HazardOpenRollup].values())

@@ -13,7 +13,7 @@ def build(apps, schema_editor):
     rollups.rebuild(
         using=schema_editor.connection.alias,
         registry=apps,
-        names=[m.__name__ for m in rollups.MODELS],
+        names=["HazardFoundRollup", "HazardOpenRollup", "HazardClosedRollup"],
     )
 
 
