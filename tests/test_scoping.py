@@ -1,6 +1,7 @@
 """The one scoping mechanism: subtree filters and the role table."""
 
 import pytest
+from django.db import connection
 
 from safecampus.accounts.roles import Role
 from safecampus.orgs.models import OrgNode, Person, School
@@ -29,6 +30,22 @@ def test_sibling_path_prefix_is_not_a_descendant(world):
     nodes = OrgNode.objects.within(world.county_a.path)
     assert world.county_b not in nodes
     assert world.school_b1 not in nodes
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("level", ["province", "city", "county_a", "school_a1"])
+def test_by_other_filters_changes_the_plan_never_the_rows(world, level):
+    """The hint only keeps the path index out of SQLite's plan (core/lookups.py)."""
+    for school in (world.school_a1, world.school_a2, world.school_b1):
+        f.PersonFactory(org=school, name="王芳")
+        f.PersonFactory(org=school, name="李强")
+    user = f.user_with_role(Role.BUREAU_STAFF, getattr(world, level))
+    plain = Person.objects.for_user(user).filter(name="王芳")
+    hinted = plain.by_other_filters()
+    assert set(hinted) == set(plain) != set()
+    # Written into SQLite's SQL for a whole province only; PostgreSQL's planner needs none.
+    wrote = '+"orgs_person"."org_path"' in str(hinted.query)
+    assert wrote == (level == "province" and connection.vendor == "sqlite")
 
 
 @pytest.mark.django_db

