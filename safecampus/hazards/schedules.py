@@ -579,9 +579,11 @@ def _tally(
         counted = base & reduce(operator.or_, whole_q)
         asking = reduce(operator.or_, [cals.q(c) & Q(rhythm=r) for c, r, _p in pairs])
         # Left out by `whole` (see `cuts_dates`) or by `base`'s dates (starts_on ≤ last,
-        # ends_on ≥ start): found by the date indexes too.
+        # ends_on ≥ start): found by the date indexes too, one range of each (SQLite reads
+        # four ranges by scanning the table).
         odd = cals.keyed(Schedule.objects.by_other_filters(), "org_path").filter(
-            cuts_dates | Q(starts_on__gt=rollup["last"]) | Q(ends_on__lt=rollup["start"]),
+            Q(starts_on__gt=min(*first_ends, rollup["last"]))
+            | Q(ends_on__lt=max(*last_starts, rollup["start"])),
             asking,
             ~counted,
             is_active=True,
