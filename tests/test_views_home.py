@@ -57,6 +57,27 @@ def test_regional_user_sees_child_regions_with_figures_and_drill_down(client, wo
     assert reverse("orgs:schools") + f"?node={world.town_a.pk}" in body
 
 
+@pytest.mark.parametrize("nodes", [["city"], ["county_a"], ["county_a", "county_b"]])
+def test_the_key_figures_sum_every_school_in_scope(client, world, nodes):
+    """One region's totals come from its children's rows, several regions' from the schools
+    themselves: the same sums either way."""
+    from django.db.models import Sum
+
+    from safecampus.accounts.models import RoleAssignment
+    from safecampus.orgs.models import School
+
+    user = f.user_with_role(Role.BUREAU_STAFF, getattr(world, nodes[0]))
+    for name in nodes[1:]:
+        RoleAssignment.objects.create(user=user, role=Role.BUREAU_STAFF, org=getattr(world, name))
+    client.force_login(user)
+    cards = {c["key"]: c["value"] for c in client.get(reverse("home")).context["figure_cards"]}
+    expected = School.objects.for_user(user).aggregate(
+        students=Sum("enrolment"), staff=Sum("staff_count")
+    )
+    assert expected["students"] > 0
+    assert (cards["students"], cards["staff"]) == (expected["students"], expected["staff"])
+
+
 def test_city_user_sees_both_counties(client, world):
     client.force_login(f.user_with_role(Role.BUREAU_LEADER, world.city))
     body = client.get(reverse("home")).content.decode()

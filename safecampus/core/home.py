@@ -79,7 +79,19 @@ def home_context(user) -> dict:
     roles = assignments(user)
     is_school_user = bool(roles) and all(a.role in SCHOOL_ROLES for a in roles)
     school_nodes = [a.org for a in roles if a.org.kind == NodeKind.SCHOOL]
-    figures = selectors.subtree_figures(user)
+    regions = []
+    tops = list(selectors.top_nodes(user)) if can_anywhere(user, "view", OrgNode) else []
+    if not is_school_user:
+        for root in sorted((t for t in tops if t.kind != NodeKind.SCHOOL), key=lambda n: n.path):
+            regions.append({"node": root, "rows": selectors.children_rows(user, root)})
+    school_totals = None
+    if len(tops) == 1 and len(regions) == 1:  # the one region is the whole scope
+        rows = regions[0]["rows"]
+        school_totals = {
+            "students": sum(r["students"] for r in rows),
+            "staff": sum(r["staff"] for r in rows),
+        }
+    figures = selectors.subtree_figures(user, school_totals=school_totals)
     schools = []
     if school_nodes:
         schools = list(
@@ -87,10 +99,6 @@ def home_context(user) -> dict:
             .filter(node__in=school_nodes)
             .select_related("node", "node__parent")
         )
-    regions = []
-    if not is_school_user and can_anywhere(user, "view", OrgNode):
-        for root in selectors.top_nodes(user).exclude(kind=NodeKind.SCHOOL).order_by("path"):
-            regions.append({"node": root, "rows": selectors.children_rows(user, root)})
     return {
         "nav_active": "home",
         "assignments": roles,

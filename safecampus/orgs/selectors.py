@@ -82,8 +82,11 @@ def children_rows(user, node: OrgNode) -> list[dict]:
     return rows
 
 
-def subtree_figures(user, node: OrgNode | None = None) -> dict:
-    """The key figures of the user's scope, or of one visible node's subtree."""
+def subtree_figures(user, node: OrgNode | None = None, *, school_totals=None) -> dict:
+    """The key figures of the user's scope, or of one visible node's subtree. A caller that
+    already summed the schools' students and staff over the same rows passes them as
+    `school_totals` (the home page, from its children's rows: a province's 20,000 schools
+    are then summed once)."""
 
     def inside(qs):
         return qs.within(node.path) if node is not None else qs
@@ -93,11 +96,11 @@ def subtree_figures(user, node: OrgNode | None = None) -> dict:
         townships=Count("pk", filter=Q(kind=NodeKind.TOWNSHIP)),
         schools=Count("pk", filter=Q(kind=NodeKind.SCHOOL)),
     )
-    figures.update(
-        inside(School.objects.for_user(user)).aggregate(
+    if school_totals is None:
+        school_totals = inside(School.objects.for_user(user)).aggregate(
             students=Sum("enrolment"), staff=Sum("staff_count")
         )
-    )
+    figures.update(students=school_totals["students"], staff=school_totals["staff"])
     figures["people"] = inside(Person.objects.for_user(user)).count()
     figures["departments"] = inside(Department.objects.for_user(user)).count()
     figures["groups"] = inside(LeadershipGroup.objects.for_user(user)).count()

@@ -110,11 +110,12 @@ def run(*, schools: int, days: int, seed: int, today: datetime.date, progress) -
             for hook in HOOKS:
                 hook(loader, world, seed=seed, today=today, days=days, progress=say)
             loader.reset_sequences(apps.get_models(include_auto_created=True))
-            # The hazards and the inspections came in around save(): their rollups from them.
+            # The hazards, schedules and inspections came in around save(): their rollups
+            # (dashboards, completion, re-checks due) from them.
             from safecampus.hazards import rollups
 
             rollups.rebuild()
-            say("rollups built (hazards, periods done)")
+            say("rollups built (hazards, re-checks, schedules, periods done)")
     finally:
         loader.end()
     say("analysing the tables for the query planner")

@@ -19,7 +19,7 @@ def test_the_wsgi_process_starts_with_its_views_loaded_and_frozen(tmp_path):
         "SAFECAMPUS_VAR_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}",
     }
-    out = subprocess.run(
+    out = subprocess.run(  # noqa: S603 (our own interpreter and probe)
         [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True
     )
     frozen, views = out.stdout.split()
