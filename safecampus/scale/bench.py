@@ -36,7 +36,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from safecampus.accounts.models import RoleAssignment, User
-from safecampus.config.startup import settle
 from safecampus.hazards.choices import Grade, Rhythm, Status
 from safecampus.hazards.models import Hazard, Schedule
 from safecampus.orgs.models import SEGMENT_WIDTH, OrgNode
@@ -193,7 +192,6 @@ class Bench:
             c = Client(HTTP_HOST=HOST)
             c.force_login(user)
             self.clients[who] = c
-        settle()  # as a serving process does before its first request (config/wsgi.py)
 
     def client(self, who: str) -> Client:
         return self.clients[who]
