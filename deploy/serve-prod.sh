@@ -44,8 +44,10 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-# The task queue: notifications leave through here, never from a web request.
-"$BIN/safecampus" rqworker default --job-class django_tasks_rq.Job \
+# The task queue: notifications leave through here, never from a web request. A short
+# worker TTL keeps its wait for a job to 15 s (RQ waits TTL - 15 s): a stop signal that the
+# kernel hands to RQ's pub/sub thread is acted on when that wait ends, not 6 minutes later.
+"$BIN/safecampus" rqworker default --job-class django_tasks_rq.Job --worker-ttl 30 \
   --pid "$RUN/rqworker.pid" >>"$VAR/rqworker.log" 2>&1 &
 pids+=("$!")
 # Delivery retries, escalations and the daily digest (notify.schedule).
