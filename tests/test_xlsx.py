@@ -98,3 +98,45 @@ def test_column_letters():
         "ZZ",
         "AAA",
     ]
+
+
+def test_a_book_of_sheets_keeps_their_order_styles_and_frozen_rows():
+    out = io.BytesIO()
+    written = xlsx.write_book(
+        out,
+        [
+            xlsx.Sheet(
+                "概况",
+                [
+                    [xlsx.Styled("月调度报告", xlsx.TITLE)],
+                    [],
+                    [xlsx.Styled("未签字", xlsx.MARK)],
+                    ["学校数", 1800],
+                    [xlsx.Styled("第一行\n第二行", xlsx.WRAP)],
+                    [xlsx.Styled("一、隐患", xlsx.BOLD)],
+                ],
+                widths=(36, 24),
+            ),
+            xlsx.Sheet("学校/明细", [["学校", "隐患"], ["一中", 3]], frozen_rows=1),
+            xlsx.Sheet("概况", [["同名的表"]]),
+        ],
+    )
+    assert written == 9
+    book = load_workbook(out)
+    # Titles made valid and unique (Excel compares them without case).
+    assert book.sheetnames == ["概况", "学校 明细", "概况 (2)"]
+    summary = book["概况"]
+    assert summary.freeze_panes is None
+    assert summary["A1"].value == "月调度报告" and summary["A1"].font.b
+    assert summary["A1"].font.sz == 14
+    assert summary["A2"].value is None  # an empty row keeps its place
+    assert summary["A3"].font.color.rgb.endswith("C00000") and summary["A3"].font.b
+    assert (summary["A4"].value, summary["B4"].value) == ("学校数", 1800)
+    assert not summary["A4"].font.b
+    assert summary["A5"].value == "第一行\n第二行" and summary["A5"].alignment.wrap_text
+    assert summary["A6"].font.b and summary["A6"].alignment.horizontal is None
+    assert summary.column_dimensions["A"].width == 36
+    table = book["学校 明细"]
+    assert table.freeze_panes == "A2"
+    assert list(table.iter_rows(values_only=True)) == [("学校", "隐患"), ("一中", 3)]
+    assert book["概况 (2)"]["A1"].value == "同名的表"

@@ -23,6 +23,8 @@ import decimal
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
 from xml.sax.saxutils import escape as _escape_attr
 
 from django.utils import timezone
@@ -35,8 +37,28 @@ _SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _NOT_IN_SHEET_NAMES = re.compile(r"[\x00-\x1f\[\]:*?/\\]")
 _FLUSH_ROWS = 500
 
-# Style indexes of styles.xml below: 0 plain, 1 bold centred (header), 2 date and time, 3 date.
-HEADER, DATETIME, DATE = 1, 2, 3
+# Style indexes of styles.xml below: 0 plain, 1 bold centred (header), 2 date and time, 3 date,
+# 4 bold, 5 a bold 14 pt title, 6 bold red (a report's mark), 7 wrapped at the top (a paragraph).
+HEADER, DATETIME, DATE, BOLD, TITLE, MARK, WRAP = 1, 2, 3, 4, 5, 6, 7
+
+
+class Styled(NamedTuple):
+    """A value written with one of the styles above (a plain value is written plain)."""
+
+    value: object
+    style: int
+
+
+@dataclass
+class Sheet:
+    """One worksheet of `write_book`: `rows` are consumed as they come; `frozen_rows` rows at
+    the top stay in view when scrolling (1 for a table under its header)."""
+
+    title: str
+    rows: Iterable[Sequence]
+    widths: Sequence[float] = ()
+    frozen_rows: int = 0
+
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -46,8 +68,7 @@ _CONTENT_TYPES = (
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/xl/workbook.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    "{sheets}"
     '<Override PartName="/xl/styles.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
     '<Override PartName="/docProps/core.xml" '
@@ -55,6 +76,10 @@ _CONTENT_TYPES = (
     '<Override PartName="/docProps/app.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
     "</Types>"
+)
+_SHEET_TYPE = (
+    '<Override PartName="/xl/worksheets/sheet{n}.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
 )
 _ROOT_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -88,34 +113,45 @@ _WORKBOOK = (
     '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
     '<workbookPr/><bookViews><workbookView activeTab="0"/></bookViews>'
-    '<sheets><sheet name="{title}" sheetId="1" r:id="rId1"/></sheets>'
+    "<sheets>{sheets}</sheets>"
     '<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>'
 )
 _WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Target="worksheets/sheet1.xml" Type="http://schemas.openxmlformats'
-    '.org/officeDocument/2006/relationships/worksheet"/>'
-    '<Relationship Id="rId2" Target="styles.xml" Type="http://schemas.openxmlformats.org/'
+    "{sheets}"
+    '<Relationship Id="rId{styles}" Target="styles.xml" Type="http://schemas.openxmlformats.org/'
     'officeDocument/2006/relationships/styles"/>'
     "</Relationships>"
+)
+_SHEET_REL = (
+    '<Relationship Id="rId{n}" Target="worksheets/sheet{n}.xml" Type="http://schemas.openxmlformats'
+    '.org/officeDocument/2006/relationships/worksheet"/>'
 )
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
     '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd h:mm:ss"/>'
     '<numFmt numFmtId="165" formatCode="yyyy-mm-dd"/></numFmts>'
-    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+    '<fonts count="4"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+    '<font><b/><sz val="14"/><name val="Calibri"/><family val="2"/></font>'
+    '<font><b/><color rgb="00C00000"/><sz val="11"/><name val="Calibri"/><family val="2"/>'
+    "</font></fonts>"
     '<fills count="2"><fill><patternFill patternType="none"/></fill>'
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="8"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" '
     'applyAlignment="1"><alignment horizontal="center"/></xf>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="0" fontId="3" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment vertical="top" wrapText="1"/></xf>'
     "</cellXfs>"
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
@@ -126,8 +162,8 @@ _SHEET_HEAD = (
     '<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
     '<sheetFormatPr defaultRowHeight="15"/>{cols}<sheetData>'
 )
-_FROZEN_HEADER = (
-    '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+_FROZEN = (
+    '<pane ySplit="{rows}" topLeftCell="A{first}" activePane="bottomLeft" state="frozen"/>'
     '<selection pane="bottomLeft" activeCell="A1" sqref="A1"/>'
 )
 _SHEET_TAIL = (
@@ -159,6 +195,9 @@ def _text(value: str) -> str:
 
 def _cell(ref: str, value, style: int = 0) -> str:
     kind = type(value)
+    if kind is Styled:
+        value, style = value
+        kind = type(value)
     s = f' s="{style}"' if style else ""
     if kind is str:
         if not value:
@@ -194,10 +233,71 @@ def write(
     compresslevel: int = 6,
 ) -> int:
     """Write one sheet to `file` (a path or a binary file): a bold centred header row, then
-    `rows`, each a sequence of str, int, float, Decimal, bool, date, datetime or None (an
-    empty cell); anything else is written as its text. `widths` are column widths in Excel's
-    characters. Returns the number of data rows written. Rows are consumed as they come."""
-    letters = [column_letter(i) for i in range(max(len(headers), len(widths)))]
+    `rows`, each a sequence of str, int, float, Decimal, bool, date, datetime, None (an
+    empty cell) or a `Styled` one of them; anything else is written as its text. `widths` are
+    column widths in Excel's characters. Returns the number of data rows written. Rows are
+    consumed as they come."""
+    header = [Styled(str(label), HEADER) for label in headers]
+    sheet = Sheet(title, _after(header, rows), widths, frozen_rows=1 if freeze_header else 0)
+    return write_book(file, [sheet], compresslevel=compresslevel) - 1
+
+
+def _after(first: Sequence, rest: Iterable[Sequence]):
+    yield first
+    yield from rest
+
+
+def sheet_name(title: str, taken: Iterable[str] = ()) -> str:
+    """An Excel sheet name: at most 31 characters, none of []:*?/\\ nor control characters,
+    and none of `taken` (Excel compares names without case)."""
+    base = _NOT_IN_SHEET_NAMES.sub(" ", str(title)).strip()[:31] or "Sheet"
+    used = {t.lower() for t in taken}
+    name, n = base, 2
+    while name.lower() in used:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    return name
+
+
+def write_book(file, sheets: Sequence[Sheet], *, compresslevel: int = 6) -> int:
+    """Write `sheets` to `file` (a path or a binary file), in order, the first one active.
+    Their titles are made valid and unique as `sheet_name` makes them. Returns the number of
+    rows written in all."""
+    now = timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    names: list[str] = []
+    for sheet in sheets:
+        names.append(sheet_name(sheet.title, names))
+    numbers = range(1, len(sheets) + 1)
+    quoted = [_escape_attr(name, {'"': "&quot;"}) for name in names]
+    listed = "".join(
+        f'<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>'
+        for n, name in zip(numbers, quoted, strict=True)
+    )
+    count = 0
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as z:
+        types = "".join(_SHEET_TYPE.format(n=n) for n in numbers)
+        z.writestr("[Content_Types].xml", _CONTENT_TYPES.format(sheets=types))
+        z.writestr("_rels/.rels", _ROOT_RELS)
+        z.writestr("docProps/app.xml", _APP)
+        z.writestr("docProps/core.xml", _CORE.format(now=now))
+        z.writestr("xl/workbook.xml", _WORKBOOK.format(sheets=listed))
+        rels = "".join(_SHEET_REL.format(n=n) for n in numbers)
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            _WORKBOOK_RELS.format(sheets=rels, styles=len(sheets) + 1),
+        )
+        z.writestr("xl/styles.xml", _STYLES)
+        for n, sheet in zip(numbers, sheets, strict=True):
+            # No ZIP64 (Excel has refused entries that carry it needlessly): a sheet of
+            # Excel's 1,048,576 rows at ~1 kB a row stays under its 4 GB.
+            with z.open(f"xl/worksheets/sheet{n}.xml", "w") as part:
+                count += _write_sheet(part, sheet)
+    return count
+
+
+def _write_sheet(part, sheet: Sheet) -> int:
+    widths = sheet.widths
+    letters = [column_letter(i) for i in range(max(len(widths), 26))]
     cols = ""
     if widths:
         cols = (
@@ -208,38 +308,22 @@ def write(
             )
             + "</cols>"
         )
-    now = timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")
-    name = _NOT_IN_SHEET_NAMES.sub("", str(title))[:31] or "Sheet1"
-    sheet_name = _escape_attr(name, {'"': "&quot;"})
+    frozen = sheet.frozen_rows
+    pane = _FROZEN.format(rows=frozen, first=frozen + 1) if frozen else ""
+    buffer = [_SHEET_HEAD.format(pane=pane, cols=cols)]
     count = 0
-    with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as z:
-        z.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        z.writestr("_rels/.rels", _ROOT_RELS)
-        z.writestr("docProps/app.xml", _APP)
-        z.writestr("docProps/core.xml", _CORE.format(now=now))
-        z.writestr("xl/workbook.xml", _WORKBOOK.format(title=sheet_name))
-        z.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        z.writestr("xl/styles.xml", _STYLES)
-        # No ZIP64 (Excel has refused entries that carry it needlessly): a sheet of Excel's
-        # 1,048,576 rows at ~1 kB a row stays under its 4 GB.
-        with z.open("xl/worksheets/sheet1.xml", "w") as sheet:
-            head = _SHEET_HEAD.format(pane=_FROZEN_HEADER if freeze_header else "", cols=cols)
-            header = "".join(
-                _cell(f"{letters[i]}1", str(label), HEADER) for i, label in enumerate(headers)
-            )
-            buffer = [head, f'<row r="1">{header}</row>']
-            for number, row in enumerate(rows, start=2):
-                n = str(number)
-                cells = "".join(
-                    [_cell(letters[i] + n, value) for i, value in enumerate(row)]
-                    if len(row) <= len(letters)
-                    else [_cell(column_letter(i) + n, value) for i, value in enumerate(row)]
-                )
-                buffer.append(f'<row r="{n}">{cells}</row>')
-                count += 1
-                if len(buffer) >= _FLUSH_ROWS:
-                    sheet.write("".join(buffer).encode("utf-8", "replace"))
-                    buffer.clear()
-            buffer.append(_SHEET_TAIL)
-            sheet.write("".join(buffer).encode("utf-8", "replace"))
+    for number, row in enumerate(sheet.rows, start=1):
+        n = str(number)
+        cells = "".join(
+            [_cell(letters[i] + n, value) for i, value in enumerate(row)]
+            if len(row) <= len(letters)
+            else [_cell(column_letter(i) + n, value) for i, value in enumerate(row)]
+        )
+        buffer.append(f'<row r="{n}">{cells}</row>' if cells else "")
+        count += 1
+        if len(buffer) >= _FLUSH_ROWS:
+            part.write("".join(buffer).encode("utf-8", "replace"))
+            buffer.clear()
+    buffer.append(_SHEET_TAIL)
+    part.write("".join(buffer).encode("utf-8", "replace"))
     return count

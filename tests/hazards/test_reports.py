@@ -392,3 +392,13 @@ def test_report_renderer_repeats_headers_and_keeps_sheet_names_valid():
     assert book.sheetnames == ["概况", "表：一 二", "表：一 二 (2)"]
     assert book["表：一 二 (2)"]["A2"].value == "=1+1"
     assert book["表：一 二 (2)"]["A2"].data_type == "s"
+    table = book["表：一 二"]
+    assert table.freeze_panes == "A2" and table["A1"].font.b
+    assert [c.value for c in table[121]] == ["行119", 119]
+    summary = book["概况"]
+    assert [summary[f"A{i}"].value for i in (1, 2, 3)] == [
+        "测试报告",
+        "盐池县教育体育局",
+        "2026年5月",
+    ]
+    assert summary["A1"].font.b and summary["A1"].font.sz == 14
