@@ -336,10 +336,7 @@ def read_level(node, calendar_paths, depth: int) -> int:
     from safecampus.hazards import rollups
 
     inside = [p for p in calendar_paths if p.startswith(node.path + ".")]
-    for level in rollups.CUTS:
-        if level >= depth and all(rollups.segments(p) <= level for p in inside):
-            return level
-    return rollups.Level.LEAF
+    return rollups.coarsest_cut(depth, inside)
 
 
 def calendar_of(path: str, calendar_paths) -> int:

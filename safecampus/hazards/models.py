@@ -737,6 +737,15 @@ class FollowUpTask(models.Model):
         verbose_name = _("follow-up task")
         verbose_name_plural = _("follow-up tasks")
         ordering = ["review", "due_on", "id"]
+        indexes = [
+            # The tasks still to do (a few thousand of a province's hundreds of thousands):
+            # the dispatch report's count of those due, the to-do lists.
+            models.Index(
+                fields=["due_on", "review"],
+                condition=Q(done_at__isnull=True),
+                name="followup_open_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.text

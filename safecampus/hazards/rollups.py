@@ -602,6 +602,15 @@ def _date(value):
 # -------------------------------------------------------------------------------- reads
 
 
+def coarsest_cut(depth: int, paths=()) -> int:
+    """The coarsest cut level that tells apart paths of `depth` segments and is no shallower
+    than any of `paths`, else the leaf level. A cut row then stands for whole subtrees that
+    each lie inside or outside every one of `paths` (a user's scopes, the nodes a calendar
+    is set on): what the rows sum is what the raw rows would."""
+    deepest = max((segments(p) for p in paths), default=0)
+    return next((level for level in CUTS if level >= max(depth, deepest)), Level.LEAF)
+
+
 def read_level(user, node, depth: int) -> int:
     """The coarsest level whose rows answer exactly for `node` as `user` sees it, told
     apart down to paths of `depth` segments (a child's, or the node's own for its total).
@@ -615,10 +624,7 @@ def read_level(user, node, depth: int) -> int:
 
     prefixes = scope_prefixes(user, Hazard, "view")
     inside = [] if prefixes is ALL else [p for p in prefixes if p.startswith(node.path + ".")]
-    for level in CUTS:
-        if level >= depth and all(segments(p) <= level for p in inside):
-            return level
-    return Level.LEAF
+    return coarsest_cut(depth, inside)
 
 
 def scope_level(user) -> int:
@@ -629,8 +635,7 @@ def scope_level(user) -> int:
     from safecampus.hazards.models import Hazard
 
     prefixes = scope_prefixes(user, Hazard, "view")
-    deepest = 0 if prefixes is ALL else max((segments(p) for p in prefixes), default=0)
-    return next((level for level in CUTS if level >= deepest), Level.LEAF)
+    return coarsest_cut(0, () if prefixes is ALL else prefixes)
 
 
 def seen_total(model, user, **filters) -> int:

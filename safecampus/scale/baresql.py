@@ -300,6 +300,44 @@ def dispatch(path: str, month: datetime.date, today: datetime.date) -> list:
     return out
 
 
+def dispatch_report(path: str, month: datetime.date, today: datetime.date) -> list:
+    """hazards.reports.monthly_report: the dispatch's figures, then what the report adds, the
+    schools of its by-school table and what falls due next month (the open hazards by grade,
+    the major and significant ones, the weekly analyses' follow-up tasks)."""
+    first = add_months(month.replace(day=1), 1)
+    last = add_months(first, 1) - datetime.timedelta(days=1)
+    where, wp = _within("h.org_path", path)
+    schools, sp = _within("o.path", path)
+    reviews, rp = _within("r.org_path", path)
+    due = f"{where} AND h.status IN {OPEN} AND h.deadline >= %s AND h.deadline <= %s"
+    return [
+        *dispatch(path, month, today),
+        _run(
+            f"""SELECT o.id, o.name, o.path, p.name FROM orgs_orgnode o
+            LEFT JOIN orgs_orgnode p ON p.id = o.parent_id
+            WHERE {schools} AND o.kind = 'school' ORDER BY o.path""",  # noqa: S608
+            sp,
+        ),
+        _run(
+            f"SELECT h.grade, COUNT(*) FROM hazards_hazard h WHERE {due} GROUP BY h.grade",  # noqa: S608
+            [*wp, first, last],
+        ),
+        _run(
+            f"""SELECT h.id, h.number, o.name FROM hazards_hazard h
+            JOIN orgs_orgnode o ON o.id = h.org_id
+            WHERE {due} AND h.grade IN ('major', 'high')
+            ORDER BY h.deadline, h.id LIMIT 50""",  # noqa: S608
+            [*wp, first, last],
+        ),
+        _run(
+            f"""SELECT COUNT(*) FROM hazards_followuptask t
+            JOIN hazards_weeklyreview r ON r.id = t.review_id
+            WHERE {reviews} AND t.done_at IS NULL AND t.due_on <= %s""",  # noqa: S608
+            [*rp, last],
+        ),
+    ]
+
+
 def ledger_count(path: str, status: str | None = None, grade: str | None = None) -> int:
     where, wp = _within("org_path", path)
     if status:

@@ -36,6 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from safecampus.accounts.models import RoleAssignment, User
+from safecampus.config.startup import settle
 from safecampus.hazards.choices import Grade, Rhythm, Status
 from safecampus.hazards.models import Hazard, Schedule
 from safecampus.orgs.models import SEGMENT_WIDTH, OrgNode
@@ -192,6 +193,7 @@ class Bench:
             c = Client(HTTP_HOST=HOST)
             c.force_login(user)
             self.clients[who] = c
+        settle()  # as a serving process does before its first request (config/wsgi.py)
 
     def client(self, who: str) -> Client:
         return self.clients[who]
@@ -430,8 +432,8 @@ class Bench:
             "monthly dispatch report XLSX, city",
             "aggregate",
             self._get("city", url),
-            bare=lambda: baresql.dispatch(s.city.path, month, self.today),
-            note="the report adds the schools' table and next month's due checks to the page",
+            bare=lambda: baresql.dispatch_report(s.city.path, month, self.today),
+            note="the page's figures, the schools' table and what falls due next month",
         )
 
     def export(self) -> None:

@@ -118,3 +118,27 @@ def test_percentiles_are_nearest_rank():
 def test_bench_on_an_empty_database_says_what_is_missing():
     with pytest.raises(CommandError, match="seed-province"):
         call_command("bench", "--repeat", "1", stdout=io.StringIO())
+
+
+def test_the_dispatch_report_bare_sql_counts_what_the_report_shows(province):
+    """The report's ratio is taken against SQL that computes what the report adds to the
+    page: its schools and what falls due next month."""
+    from safecampus.hazards import review
+    from safecampus.scale import baresql
+
+    scene = bench.scene()
+    user, node = scene.users["city"], scene.city
+    today = timezone.localdate()
+    month = today.replace(day=1)
+    bare = baresql.dispatch_report(node.path, month, today)
+    schools, by_grade, serious, tasks = bare[-4:]
+    rows = review.dispatch_schools(user=user, node=node, month=month)
+    assert len(schools) > 1 and [s[0] for s in schools] == [r.node.pk for r in rows]
+    assert [s[3] for s in schools] == [r.node.parent.name for r in rows]
+    due = review.next_month_due(user=user, node=node, month=month)
+    assert dict(by_grade) == {g: n for g, n in due["by_grade"].items() if n}
+    assert [s[0] for s in serious] == [h.pk for h in due["serious"]]
+    assert tasks[0][0] == due["open_tasks"]
+    # Per school, the month's counts of the bare SQL's leaf rows are the report's.
+    found = dict(bare[1][0])
+    assert {r.node.path: r.found for r in rows if r.found} == found
