@@ -464,156 +464,233 @@ def _tally(
     (hazards/done_rollups.py) when the user sees the whole node: a province's dashboard
     reads a few hundred rows instead of 100,000 schedules and 370,000 checks. The rollups
     hold no sweeps: those are then listed one by one with the schedules cut."""
-    from safecampus.accounts.access import scope_prefixes
-    from safecampus.core.scoping import ALL, path_q
-    from safecampus.hazards import done_rollups, rollups
-    from safecampus.hazards.models import Schedule
+    return _Tallying(
+        user=user,
+        base=base,
+        inspections=inspections,
+        cals=cals,
+        wanted=wanted,
+        adhoc=adhoc,
+        loose_to=loose_to,
+        by_branch=by_branch,
+        rollup=rollup,
+    ).run()
 
-    schedules = Schedule.objects.for_user(user).filter(base)
-    on_schedule = _on(base, "schedule__")  # the same schedules, joined from an inspection
-    prefixes = scope_prefixes(user, Schedule)
-    if prefixes is not ALL:
-        on_schedule &= path_q("schedule__org_path", prefixes)
-    total = _Tally()
-    branches: dict[str, _Tally] = {}
 
-    def row(path) -> list[_Tally]:
-        if by_branch is None:
-            return [total]
-        return [total, branches.setdefault(path[:by_branch], _Tally())]
+class _Tallying:
+    """One count of `_tally`, in four steps:
 
-    def whole(prefix: str, c, r, periods) -> Q:
+    1. the periods the schedules ask for: per branch, a constant per calendar and rhythm
+       for the schedules whose dates cut none of the periods (`whole`), read from the
+       schedules rollup or counted from the schedules; and how many do cut some;
+    2. those periods done, from the periods-done rollup or from the checks;
+    3. the schedules whose dates cut some periods (and, from the rollups, the sweeps), one
+       by one with their checks;
+    4. checks made without a schedule, for the school's schedules of their checklist.
+
+    Steps 1 and 2 read either the rollups (`from_rollup`) or the raw rows; 3 and 4 are
+    shared."""
+
+    COLUMNS = ("id", "org_id", "org_path", "calkey", "rhythm", "template_id", "starts_on")
+
+    def __init__(
+        self, *, user, base, inspections, cals, wanted, adhoc, loose_to, by_branch, rollup
+    ):
+        from safecampus.hazards import done_rollups
+        from safecampus.hazards.models import Schedule
+
+        self.user, self.base, self.inspections, self.cals = user, base, inspections, cals
+        self.wanted, self.adhoc, self.loose_to = wanted, adhoc, loose_to
+        self.by_branch, self.rollup = by_branch, rollup
+        self.schedules = Schedule.objects.for_user(user).filter(base)
+        self.total = _Tally()
+        self.branches: dict[str, _Tally] = {}
+        self.pairs = [(c, r, periods) for (c, r), periods in wanted.items() if periods]
+        self.from_rollup = rollup is not None and done_rollups.covers(user, rollup["node"])
+        self.sweeps_apart = self.from_rollup and adhoc is not None  # listed in step 3
+        # What a schedule whose dates cut some period satisfies (`whole` fails): a condition
+        # the date indexes answer, so that a region's schedules are not all read for the few.
+        self.first_ends = [min(p[1] for p in ps) for _c, _r, ps in self.pairs]
+        self.last_starts = [max(p[0] for p in ps) for _c, _r, ps in self.pairs]
+        self.cuts_dates = (
+            Q(starts_on__gt=min(self.first_ends)) | Q(ends_on__lt=max(self.last_starts))
+            if self.pairs
+            else Q()
+        )
+        self.sweeps_from: datetime.date | None = None  # the first day of the sweeps asked
+
+    def row(self, path) -> list[_Tally]:
+        if self.by_branch is None:
+            return [self.total]
+        return [self.total, self.branches.setdefault(path[: self.by_branch], _Tally())]
+
+    def whole(self, prefix: str, c, r, periods) -> Q:
         """Schedules of calendar c and rhythm r whose dates cut none of the periods."""
         first_end = min(p[1] for p in periods)
         last_start = max(p[0] for p in periods)
         return (
-            cals.q(c)
+            self.cals.q(c)
             & Q(**{f"{prefix}rhythm": r, f"{prefix}starts_on__lte": first_end})
             & (Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gte": last_start}))
         )
 
-    pairs = [(c, r, periods) for (c, r), periods in wanted.items() if periods]
-    sched = cals.keyed(schedules, "org_path")
-    # 1. The schedules' periods: per branch, a constant per calendar and rhythm for those
-    # whose dates cut none; how many do cut some (counted one by one below).
-    ended_when, current_when, cut = [], [], []
-    for c, r, periods in pairs:
-        n_current = sum(1 for p in periods if p[2])
-        cond = whole("", c, r, periods)
-        ended_when.append(When(cond, then=Value(len(periods) - n_current)))
-        current_when.append(When(cond, then=Value(n_current)))
-        cut.append(cals.q(c) & Q(rhythm=r) & ~cond)
-    if adhoc is not None:  # a sweep is current until its last day, then ended
-        ended_when.append(When(Q(rhythm=Rhythm.AD_HOC, ends_on__lt=adhoc.day), then=Value(1)))
-        current_when.append(When(Q(rhythm=Rhythm.AD_HOC, ends_on__gte=adhoc.day), then=Value(1)))
-    figures = {
-        name: Sum(Case(*cases, default=Value(0), output_field=IntegerField()))
-        for name, cases in (("ended", ended_when), ("current", current_when))
-    }
-    figures["cut"] = Count("id", filter=reduce(operator.or_, cut)) if cut else Value(0)
-    figures["first_sweep"] = Min(
-        Case(When(rhythm=Rhythm.AD_HOC, then=F("starts_on")), output_field=DateField())
-    )
-    names = list(figures)
-    from_rollup = rollup is not None and done_rollups.covers(user, rollup["node"])
-    if from_rollup:
-        # The branches' paths, or the node's own for a total: rows must tell them apart.
-        depth = rollups.segments(rollup["node"].path)
-        if by_branch is not None:
-            depth = (by_branch + 1) // (SEGMENT_WIDTH + 1)
-        rows = [
+    def run(self) -> tuple[_Tally, dict]:
+        rows = self.asked_from_rollup() if self.from_rollup else self.asked_from_schedules()
+        if not rows and not self.sweeps_apart:
+            return self.total, self.branches
+        n_cut = 0
+        for branch, ended, current, cut_here, first_sweep in rows:
+            for t in self.row(branch):
+                t.add(ended=ended, current=current)
+            n_cut += cut_here or 0
+            if first_sweep is not None:
+                self.sweeps_from = min(self.sweeps_from or first_sweep, first_sweep)
+        if self.total.ended + self.total.current:  # the whole schedules' periods asked
+            if self.from_rollup:
+                if self.pairs:
+                    self.done_from_rollup()
+            elif self.pairs or self.adhoc is not None:
+                self.done_from_checks()
+        asked, done = self.one_by_one(n_cut)
+        self.loose(asked, done)
+        for key in done:
+            path, is_current = asked[key]
+            for t in self.row(path):
+                t.add(done_current=1) if is_current else t.add(done_ended=1)
+        return self.total, self.branches
+
+    # 1. The periods asked --------------------------------------------------------------
+
+    def asked_from_rollup(self) -> list[tuple]:
+        from safecampus.hazards import done_rollups
+
+        node = self.rollup["node"]
+        return [
             (path, ended, current, cut_here, None)
             for path, ended, current, cut_here in done_rollups.asked_periods(
-                node=rollup["node"],
-                cals=cals,
-                wanted=wanted,
-                start=rollup["start"],
-                last=rollup["last"],
-                depth=depth,
+                node=node,
+                cals=self.cals,
+                wanted=self.wanted,
+                start=self.rollup["start"],
+                last=self.rollup["last"],
+                depth=self.depth(),
             )
         ]
-    elif by_branch is not None:  # every branch with a schedule has its row, even if not asked
-        rows = list(
-            sched.annotate(branch_=Substr("org_path", 1, by_branch))
-            .values("branch_")
-            .annotate(**figures)
-            .values_list("branch_", *names)
-        )
-    else:
-        found = sched.aggregate(n=Count("id"), **figures)
-        rows = [("", *(found[k] for k in names))] if found["n"] else []
-    sweeps_apart = from_rollup and adhoc is not None  # listed in step 3, not counted here
-    if not rows and not sweeps_apart:
-        return total, branches
-    n_cut, sweeps_from = 0, None
-    for branch, ended, current, cut_here, first_sweep in rows:
-        for t in row(branch):
-            t.add(ended=ended, current=current)
-        n_cut += cut_here or 0
-        if first_sweep is not None:
-            sweeps_from = min(sweeps_from or first_sweep, first_sweep)
-    whole_asked = total.ended + total.current
-    # What a schedule whose dates cut some period satisfies (`whole` fails): a condition the
-    # date indexes answer, so that a region's schedules are not all read to find the few.
-    first_ends = [min(p[1] for p in ps) for _c, _r, ps in pairs]
-    last_starts = [max(p[0] for p in ps) for _c, _r, ps in pairs]
-    cuts_dates = (
-        Q(starts_on__gt=min(first_ends)) | Q(ends_on__lt=max(last_starts)) if pairs else Q()
-    )
 
-    # 2. Their done periods: distinct (schedule, first day) pairs, per branch.
-    ended_q, current_q, whole_q = [], [], []
-    for c, r, periods in pairs:
-        cond = whole("schedule__", c, r, periods)
-        whole_q.append(whole("", c, r, periods))
-        ended_starts = [p[0] for p in periods if not p[2]]
-        current_starts = [p[0] for p in periods if p[2]]
-        if ended_starts:
-            ended_q.append(cond & Q(period_start__in=ended_starts))
-        if current_starts:
-            current_q.append(cond & Q(period_start__in=current_starts))
-    if from_rollup and whole_asked and pairs:
-        # The rollup holds every pair of the active periodic schedules: less those of the
-        # schedules that `base` and `whole` leave out (counted one by one, or not at all),
-        # of a calendar and rhythm that asks for periods (the others' pairs are not read).
-        counted = base & reduce(operator.or_, whole_q)
+    def depth(self) -> int:
+        """The branches' paths, or the node's own for a total: rollup rows tell them apart."""
+        from safecampus.hazards import rollups
+
+        if self.by_branch is not None:
+            return (self.by_branch + 1) // (SEGMENT_WIDTH + 1)
+        return rollups.segments(self.rollup["node"].path)
+
+    def asked_from_schedules(self) -> list[tuple]:
+        """[(branch, ended, current, cut, first sweep)], counted over the schedules."""
+        cals, adhoc = self.cals, self.adhoc
+        ended_when, current_when, cut = [], [], []
+        for c, r, periods in self.pairs:
+            n_current = sum(1 for p in periods if p[2])
+            cond = self.whole("", c, r, periods)
+            ended_when.append(When(cond, then=Value(len(periods) - n_current)))
+            current_when.append(When(cond, then=Value(n_current)))
+            cut.append(cals.q(c) & Q(rhythm=r) & ~cond)
+        if adhoc is not None:  # a sweep is current until its last day, then ended
+            ended_when.append(When(Q(rhythm=Rhythm.AD_HOC, ends_on__lt=adhoc.day), then=Value(1)))
+            current_when.append(
+                When(Q(rhythm=Rhythm.AD_HOC, ends_on__gte=adhoc.day), then=Value(1))
+            )
+        figures = {
+            name: Sum(Case(*cases, default=Value(0), output_field=IntegerField()))
+            for name, cases in (("ended", ended_when), ("current", current_when))
+        }
+        figures["cut"] = Count("id", filter=reduce(operator.or_, cut)) if cut else Value(0)
+        figures["first_sweep"] = Min(
+            Case(When(rhythm=Rhythm.AD_HOC, then=F("starts_on")), output_field=DateField())
+        )
+        names = list(figures)
+        sched = cals.keyed(self.schedules, "org_path")
+        if self.by_branch is not None:  # every branch with a schedule has its row
+            return list(
+                sched.annotate(branch_=Substr("org_path", 1, self.by_branch))
+                .values("branch_")
+                .annotate(**figures)
+                .values_list("branch_", *names)
+            )
+        found = sched.aggregate(n=Count("id"), **figures)
+        return [("", *(found[k] for k in names))] if found["n"] else []
+
+    # 2. The periods done ---------------------------------------------------------------
+
+    def done_from_rollup(self) -> None:
+        """The rollup holds every pair of the active periodic schedules: less those of the
+        schedules that `base` and `whole` leave out (counted one by one, or not at all), of
+        a calendar and rhythm that asks for periods (the others' pairs are not read)."""
+        from safecampus.hazards import done_rollups
+        from safecampus.hazards.models import Schedule
+
+        pairs, cals, rollup = self.pairs, self.cals, self.rollup
+        counted = self.base & reduce(
+            operator.or_, [self.whole("", c, r, periods) for c, r, periods in pairs]
+        )
         asking = reduce(operator.or_, [cals.q(c) & Q(rhythm=r) for c, r, _p in pairs])
         # Left out by `whole` (see `cuts_dates`) or by `base`'s dates (starts_on ≤ last,
         # ends_on ≥ start): found by the date indexes too, one range of each (SQLite reads
         # four ranges by scanning the table).
         odd = cals.keyed(Schedule.objects.by_other_filters(), "org_path").filter(
-            Q(starts_on__gt=min(*first_ends, rollup["last"]))
-            | Q(ends_on__lt=max(*last_starts, rollup["start"])),
+            Q(starts_on__gt=min(*self.first_ends, rollup["last"]))
+            | Q(ends_on__lt=max(*self.last_starts, rollup["start"])),
             asking,
             ~counted,
             is_active=True,
             org_path__within=rollup["node"].path,
         )
-        node = rollup["node"]
         for branch, done_ended, done_current in done_rollups.done_periods(
-            node=node,
+            node=rollup["node"],
             cals=cals,
-            wanted=wanted,
+            wanted=self.wanted,
             odd=odd,
             start=min(p[0] for _c, _r, ps in pairs for p in ps),
-            last=max(last_starts),
-            depth=depth,
+            last=max(self.last_starts),
+            depth=self.depth(),
         ):
-            for t in row(branch):
+            for t in self.row(branch):
                 t.add(done_ended=done_ended, done_current=done_current)
-    elif not from_rollup and whole_asked and (ended_q or current_q or adhoc is not None):
-        insp = cals.keyed(
-            inspections.filter(schedule__isnull=False, org_id=F("schedule__org_id")),
-            "schedule__org_path",
-        )
+
+    def done_from_checks(self) -> None:
+        """Distinct (schedule, first day) pairs of the checks, per branch."""
+        from safecampus.accounts.access import scope_prefixes
+        from safecampus.core.scoping import ALL, path_q
+        from safecampus.hazards.models import Schedule
+
+        pairs, adhoc, by_branch = self.pairs, self.adhoc, self.by_branch
+        ended_q, current_q = [], []
+        for c, r, periods in pairs:
+            cond = self.whole("schedule__", c, r, periods)
+            ended_starts = [p[0] for p in periods if not p[2]]
+            current_starts = [p[0] for p in periods if p[2]]
+            if ended_starts:
+                ended_q.append(cond & Q(period_start__in=ended_starts))
+            if current_starts:
+                current_q.append(cond & Q(period_start__in=current_starts))
         if adhoc is not None:
             sweep = Q(schedule__rhythm=Rhythm.AD_HOC, period_start=F("schedule__starts_on"))
             ended_q.append(sweep & Q(schedule__ends_on__lt=adhoc.day))
             current_q.append(sweep & Q(schedule__ends_on__gte=adhoc.day))
+        if not ended_q + current_q:
+            return
+        on_schedule = _on(self.base, "schedule__")  # the same schedules, from a check
+        prefixes = scope_prefixes(self.user, Schedule)
+        if prefixes is not ALL:
+            on_schedule &= path_q("schedule__org_path", prefixes)
+        insp = self.cals.keyed(
+            self.inspections.filter(schedule__isnull=False, org_id=F("schedule__org_id")),
+            "schedule__org_path",
+        )
         # The first days asked, as a filter an index of inspections by period answers.
         days = Q(period_start__in={p[0] for _c, _r, periods in pairs for p in periods})
-        if sweeps_from is not None:
-            days |= Q(period_start__gte=sweeps_from, period_start__lte=loose_to)
+        if self.sweeps_from is not None:
+            days |= Q(period_start__gte=self.sweeps_from, period_start__lte=self.loose_to)
         # The distinct (schedule, first day) pairs, then counted per branch: a hash of small
         # columns, cheaper than counting distinct pairs per group.
         is_current = (
@@ -639,90 +716,99 @@ def _tally(
         with connections[pairs_done.db].cursor() as cursor:
             cursor.execute(outer, params)
             for *key, done_ended, done_current in cursor.fetchall():
-                for t in row(key[0] if key else ""):
+                for t in self.row(key[0] if key else ""):
                     t.add(done_ended=done_ended, done_current=done_current)
 
-    # 3. Schedules whose dates cut some periods off: one by one.
-    columns = ("id", "org_id", "org_path", "calkey", "rhythm", "template_id", "starts_on")
-    listed = schedules.annotate(calkey=cals.key("org_path"))
+    # 3. and 4. One by one --------------------------------------------------------------
 
-    def own(calkey, rhythm, starts_on, ends_on) -> list[tuple]:
+    def own(self, calkey, rhythm, starts_on, ends_on) -> list[tuple]:
+        """The periods one schedule asks for."""
         if rhythm == Rhythm.AD_HOC:
-            period = adhoc(starts_on, ends_on) if adhoc is not None else None
+            period = self.adhoc(starts_on, ends_on) if self.adhoc is not None else None
             return [period] if period is not None else []
-        return [p for p in wanted.get((calkey, rhythm), ()) if _keeps(starts_on, ends_on, p)]
+        return [p for p in self.wanted.get((calkey, rhythm), ()) if _keeps(starts_on, ends_on, p)]
 
-    asked: dict[tuple, tuple] = {}  # (schedule, first day) → (school path, is_current)
-    one_by_one = [reduce(operator.or_, cut) & cuts_dates] if n_cut else []
-    if sweeps_apart:  # the rollups hold no sweeps: they come here
-        one_by_one.append(Q(rhythm=Rhythm.AD_HOC, ends_on__gte=adhoc.window))
-    for q in one_by_one:
-        for sid, _org, path, calkey, rhythm, _t, starts_on, ends_on in (
-            listed.filter(q).by_other_filters().values_list(*columns, "ends_on")
-        ):
-            if rhythm == Rhythm.AD_HOC:
-                sweeps_from = min(sweeps_from or starts_on, starts_on)
-            periods = own(calkey, rhythm, starts_on, ends_on)
-            n_current = sum(1 for p in periods if p[2])
-            for t in row(path):
-                t.add(ended=len(periods) - n_current, current=n_current)
-            for start, _end, is_current in periods:
-                asked[(sid, start)] = (path, is_current)
-    done: set[tuple] = set()
-    if asked:
-        done = set(
-            inspections.filter(
-                schedule_id__in={k[0] for k in asked},
-                period_start__in={k[1] for k in asked},
+    def listed(self):
+        return self.schedules.annotate(calkey=self.cals.key("org_path"))
+
+    def one_by_one(self, n_cut: int) -> tuple[dict, set]:
+        """The schedules whose dates cut some periods off (and, from the rollups, the
+        sweeps): their periods asked, {(schedule, first day): (school path, is_current)},
+        and those done."""
+        cut = [
+            self.cals.q(c) & Q(rhythm=r) & ~self.whole("", c, r, periods)
+            for c, r, periods in self.pairs
+        ]
+        one_by_one = [reduce(operator.or_, cut) & self.cuts_dates] if n_cut else []
+        if self.sweeps_apart:  # the rollups hold no sweeps: they come here
+            one_by_one.append(Q(rhythm=Rhythm.AD_HOC, ends_on__gte=self.adhoc.window))
+        asked: dict[tuple, tuple] = {}
+        for q in one_by_one:
+            for sid, _org, path, calkey, rhythm, _t, starts_on, ends_on in (
+                self.listed().filter(q).by_other_filters().values_list(*self.COLUMNS, "ends_on")
+            ):
+                if rhythm == Rhythm.AD_HOC:
+                    self.sweeps_from = min(self.sweeps_from or starts_on, starts_on)
+                periods = self.own(calkey, rhythm, starts_on, ends_on)
+                n_current = sum(1 for p in periods if p[2])
+                for t in self.row(path):
+                    t.add(ended=len(periods) - n_current, current=n_current)
+                for start, _end, is_current in periods:
+                    asked[(sid, start)] = (path, is_current)
+        done: set[tuple] = set()
+        if asked:
+            done = self.linked(asked) & set(asked)
+        return asked, done
+
+    def linked(self, keys) -> set[tuple]:
+        """Which of the (schedule, first day) `keys` a check at the schedule's school names."""
+        return set(
+            self.inspections.filter(
+                schedule_id__in={k[0] for k in keys},
+                period_start__in={k[1] for k in keys},
                 org_id=F("schedule__org_id"),
             )
             .values_list("schedule_id", "period_start")
             .distinct()
-        ) & set(asked)
+        )
 
-    # 4. Checks made without a schedule count for the school's schedules of that checklist.
-    loose_from = min(
-        [p[0] for _c, _r, periods in pairs for p in periods] + [sweeps_from or loose_to]
-    )
-    loose = list(
-        inspections.filter(
-            schedule__isnull=True,
-            inspected_at__gte=day_start(loose_from),
-            inspected_at__lt=day_start(loose_to + ONE_DAY),
-        ).values_list("org_id", "checklist__template_id", "inspected_at")
-    )
-    extra: dict[tuple, tuple] = {}
-    if loose:
+    def loose(self, asked: dict, done: set) -> None:
+        """Checks made without a schedule count for the school's schedules of that
+        checklist, for the periods no check names."""
+        loose_to = self.loose_to
+        loose_from = min(
+            [p[0] for _c, _r, periods in self.pairs for p in periods]
+            + [self.sweeps_from or loose_to]
+        )
+        loose = list(
+            self.inspections.filter(
+                schedule__isnull=True,
+                inspected_at__gte=day_start(loose_from),
+                inspected_at__lt=day_start(loose_to + ONE_DAY),
+            ).values_list("org_id", "checklist__template_id", "inspected_at")
+        )
+        if not loose:
+            return
         by_key: dict[tuple, list] = {}
-        for sid, org_id, path, calkey, rhythm, template_id, starts_on, ends_on in listed.filter(
-            org_id__in={x[0] for x in loose}, template_id__in={x[1] for x in loose}
-        ).values_list(*columns, "ends_on"):
-            periods = own(calkey, rhythm, starts_on, ends_on)
+        for sid, org_id, path, calkey, rhythm, template_id, starts_on, ends_on in (
+            self.listed()
+            .filter(org_id__in={x[0] for x in loose}, template_id__in={x[1] for x in loose})
+            .values_list(*self.COLUMNS, "ends_on")
+        ):
+            periods = self.own(calkey, rhythm, starts_on, ends_on)
             if periods:
                 by_key.setdefault((org_id, template_id), []).append((sid, path, periods))
+        extra: dict[tuple, tuple] = {}
         for org_id, template_id, moment in loose:
             when = _local_date(moment)
             for sid, path, periods in by_key.get((org_id, template_id), ()):
                 for start, end, is_current in periods:
                     if start <= when <= end:
                         extra[(sid, start)] = (path, is_current)
-        linked = set()
-        if extra:
-            linked = set(
-                inspections.filter(
-                    schedule_id__in={k[0] for k in extra},
-                    period_start__in={k[1] for k in extra},
-                    org_id=F("schedule__org_id"),
-                ).values_list("schedule_id", "period_start")
-            )
+        linked = self.linked(extra) if extra else set()
         for key in set(extra) - linked:
             done.add(key)
             asked.setdefault(key, extra[key])
-    for key in done:
-        path, is_current = asked[key]
-        for t in row(path):
-            t.add(done_current=1) if is_current else t.add(done_ended=1)
-    return total, branches
 
 
 class _Sweeps:
