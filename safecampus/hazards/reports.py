@@ -398,10 +398,7 @@ def monthly_report(node: OrgNode, month: datetime.date, *, user) -> Report:
             _("By school"),
             table=ReportTable(
                 headers=[_("Area"), _("School"), *counts],
-                rows=[
-                    [r.node.parent.name if r.node.parent_id else "", *_figure_row(r.node.name, r)]
-                    for r in schools
-                ],
+                rows=[[r.node.area, *_figure_row(r.node.name, r)] for r in schools],
                 numeric=(2, 3, 4, 5, 6),
                 empty=_("No school under this unit."),
             ),

@@ -134,7 +134,7 @@ def test_the_dispatch_report_bare_sql_counts_what_the_report_shows(province):
     schools, by_grade, serious, tasks = bare[-4:]
     rows = review.dispatch_schools(user=user, node=node, month=month)
     assert len(schools) > 1 and [s[0] for s in schools] == [r.node.pk for r in rows]
-    assert [s[3] for s in schools] == [r.node.parent.name for r in rows]
+    assert [s[3] for s in schools] == [r.node.area for r in rows]
     due = review.next_month_due(user=user, node=node, month=month)
     assert dict(by_grade) == {g: n for g, n in due["by_grade"].items() if n}
     assert [s[0] for s in serious] == [h.pk for h in due["serious"]]
