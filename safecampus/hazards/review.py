@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Max, Min, Q, Sum, Value
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -259,12 +259,7 @@ def monthly_dispatch(*, user, node: OrgNode, month: datetime.date) -> dict:
     grouped = month_counts(user=user, node=node, first=start, today=today, length=width)
     rows = [_dispatch_row(child, grouped.get(child.path, {})) for child in children]
     totals = month_counts(user=user, node=node, first=start, today=today).get("", {})
-    most_overdue = list(
-        hazards.filter(open_q, deadline__lt=today)
-        .values("org_id", "org__name")
-        .annotate(n=Count("pk"), oldest=Max(F("deadline")), earliest=Min("deadline"))
-        .order_by("-n", "org__name")[:10]
-    )
+    most_overdue = _most_overdue(user, node, today)
     categories = list(
         hazards.filter(found_at__gte=since, found_at__lt=until)
         .values("category")
@@ -288,6 +283,31 @@ def monthly_dispatch(*, user, node: OrgNode, month: datetime.date) -> dict:
         "escalated": escalated,
         "major": major,
     }
+
+
+def _most_overdue(user, node: OrgNode, today: datetime.date, limit: int = 10) -> list[dict]:
+    """The schools with the most overdue hazards: {org_id, org__name, n, oldest, earliest},
+    from the open hazards' rollup rows of each school (its overdue hazards by deadline),
+    rather than from a city's tens of thousands of hazards (SQLite read them all)."""
+    from safecampus.hazards import rollups
+    from safecampus.hazards.rollup_models import HazardOpenRollup
+
+    school = OrgNode.objects.filter(path=OuterRef("org_path"))
+    return list(
+        rollups.rows(HazardOpenRollup, user, node, rollups.Level.LEAF)
+        .filter(deadline__lt=today)
+        .values("org_path")
+        .annotate(
+            n=Sum("n"),
+            oldest=Max("deadline"),
+            earliest=Min("deadline"),
+            org_id=Subquery(school.values("pk")[:1]),
+            org__name=Subquery(school.values("name")[:1]),
+        )
+        .filter(n__gt=0)
+        .order_by("-n", "org__name")
+        .values("org_id", "org__name", "n", "oldest", "earliest")[:limit]
+    )
 
 
 def dispatch_schools(*, user, node: OrgNode, month: datetime.date) -> list[DispatchRow]:

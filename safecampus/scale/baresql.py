@@ -237,9 +237,9 @@ def _completion(path: str, length: int, start: datetime.date, last: datetime.dat
 
 def dispatch(path: str, month: datetime.date, today: datetime.date) -> list:
     """hazards.review.monthly_dispatch for the node at `path` and the month: the counts by unit
-    and by school from the hazard rollups (as the dispatch reads them), then from the hazards
-    the most overdue schools, the commonest categories, the escalated and the major hazards
-    open."""
+    and by school and the most overdue schools from the hazard rollups (as the dispatch reads
+    them), then from the hazards the commonest categories, the escalated and the major
+    hazards open."""
     length = len(path) + 1 + SEGMENT_WIDTH
     first = month.replace(day=1)
     since, until = day_start(first), day_start(add_months(first, 1))
@@ -271,11 +271,13 @@ def dispatch(path: str, month: datetime.date, today: datetime.date) -> list:
         counts(f"substr(org_path, 1, {length})", _level(path, path.count(".") + 2)),
         counts("org_path", 0),
         _run(
-            f"""SELECT h.org_id, o.name, COUNT(*), MIN(h.deadline) FROM hazards_hazard h
-            JOIN orgs_orgnode o ON o.id = h.org_id
-            WHERE {where} AND h.status IN {OPEN} AND h.deadline < %s
-            GROUP BY h.org_id, o.name ORDER BY COUNT(*) DESC, o.name LIMIT 10""",  # noqa: S608
-            [*wp, today],
+            f"""SELECT o.id, o.name, r.n, r.earliest FROM (
+                SELECT org_path, SUM(n) AS n, MIN(deadline) AS earliest
+                FROM hazards_hazardopenrollup
+                WHERE level = 0 AND {within} AND deadline < %s GROUP BY org_path
+            ) r JOIN orgs_orgnode o ON o.path = r.org_path
+            WHERE r.n > 0 ORDER BY r.n DESC, o.name LIMIT 10""",  # noqa: S608
+            [*rp, today],
         ),
         _run(
             f"""SELECT h.category, COUNT(*) FROM hazards_hazard h

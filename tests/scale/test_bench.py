@@ -6,8 +6,10 @@ import json
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Count, Min
 from django.utils import timezone
 
+from safecampus.hazards.choices import OPEN_STATUSES
 from safecampus.hazards.models import Hazard, Inspection
 from safecampus.scale import bench, seed
 
@@ -142,3 +144,17 @@ def test_the_dispatch_report_bare_sql_counts_what_the_report_shows(province):
     # Per school, the month's counts of the bare SQL's leaf rows are the report's.
     found = dict(bare[1][0])
     assert {r.node.path: r.found for r in rows if r.found} == found
+    # The most overdue schools, read from the open hazards' rollup, are the hazards' own.
+    data = review.monthly_dispatch(user=user, node=node, month=month)
+    overdue = (
+        Hazard.objects.within(node.path)
+        .filter(status__in=OPEN_STATUSES, deadline__lt=today)
+        .values("org_id", "org__name")
+        .annotate(n=Count("pk"), earliest=Min("deadline"))
+        .order_by("-n", "org__name")[:10]
+    )
+    expected = [(r["org_id"], r["org__name"], r["n"], r["earliest"]) for r in overdue]
+    assert len(expected) > 1
+    shown = [(r["org_id"], r["org__name"], r["n"], r["earliest"]) for r in data["most_overdue"]]
+    assert shown == expected
+    assert [(r[0], r[2]) for r in bare[2]] == [(r[0], r[2]) for r in expected]
