@@ -174,6 +174,22 @@ def scene() -> Scene:
     return Scene(province, city, county, school, users, schedule)
 
 
+# The region pages of the later capabilities (`Bench.modules`): label, URL name.
+MODULE_PAGES = (
+    ("emergency plans list", "plans:list"),
+    ("emergency plan gaps", "plans:gaps"),
+    ("drills list", "drills:list"),
+    ("drills calendar", "drills:calendar"),
+    ("drills compliance", "drills:compliance"),
+    ("incidents list", "incidents:list"),
+    ("education overview", "education:overview"),
+    ("education activities list", "education:activities"),
+    ("training sessions list", "training:list"),
+    ("training overview", "training:overview"),
+    ("three-defense overview", "defense:overview"),
+)
+
+
 # ------------------------------------------------------------------------------ the bench
 
 
@@ -251,6 +267,7 @@ class Bench:
             ("submit", self.submit),
             ("compliance", self.compliance),
             ("dispatch", self.dispatch),
+            ("modules", self.modules),
             ("export", self.export),
         ]
         self.progress(
@@ -435,6 +452,14 @@ class Bench:
             bare=lambda: baresql.dispatch_report(s.city.path, month, self.today),
             note="the page's figures, the schools' table and what falls due next month",
         )
+
+    def modules(self) -> None:
+        """The region pages of the capabilities built on the hazards (emergency plans, drills
+        and incidents, safety education, training, the three defenses) as a county's and a
+        province's bureau staff open them: each covers the user's whole scope."""
+        for level in ("county", "province"):
+            for label, name in MODULE_PAGES:
+                self.measure(f"{label}, {level}", "read", self._get(level, reverse(name)))
 
     def export(self) -> None:
         """The ledger's XLSX export of 100,000 rows: time here, memory in a forked child."""

@@ -31,6 +31,7 @@ STEPS = [
     "compliance verdicts, county (engine.evaluate)",
     "monthly dispatch page, city",
     "monthly dispatch report XLSX, city",
+    *(f"{label}, {level}" for level in ("county", "province") for label, _n in bench.MODULE_PAGES),
     "ledger XLSX export",
 ]
 

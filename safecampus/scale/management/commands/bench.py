@@ -34,7 +34,7 @@ class Command(TranslatedHelpCommand):
             default="",
             help=gettext_lazy(
                 "Comma-separated steps: dashboard, home, ledger, detail, move, submit, "
-                "compliance, dispatch, export."
+                "compliance, dispatch, modules, export."
             ),
         )
         parser.add_argument(
