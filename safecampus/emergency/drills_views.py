@@ -165,20 +165,23 @@ def calendar(request):
         raise Http404
     first, last = month_of(_month(request))
     today = timezone.localdate()
-    qs = drills.drills_between(
-        Drill.objects.for_user(user).within(node.path), first, last
-    ).select_related("org")
-    by_day: dict[datetime.date, list] = {}
-    for drill in qs.order_by("held_at", "planned_for", "id"):
-        when = timezone.localtime(_when(drill))
-        drill.local_time = when
-        by_day.setdefault(when.date(), []).append(drill)
+    by_day, totals, counted = drills.month_calendar(
+        Drill.objects.for_user(user).within(node.path), first, last, per_day=4
+    )
+    for shown in by_day.values():
+        for drill in shown:
+            drill.local_time = timezone.localtime(drill.when_)
     weeks, week = [], [None] * first.weekday()
     day = first
     while day <= last:
         items = by_day.get(day, [])
         week.append(
-            {"day": day, "drills": items[:4], "more": len(items) - 4, "today": day == today}
+            {
+                "day": day,
+                "drills": items,
+                "more": totals.get(day, 0) - len(items),
+                "today": day == today,
+            }
         )
         if len(week) == 7:
             weeks.append(week)
@@ -186,7 +189,7 @@ def calendar(request):
         day += ONE_DAY
     if week:
         weeks.append(week + [None] * (7 - len(week)))
-    counts = {s: sum(1 for d in qs if d.status == s) for s in DrillStatus.values}
+    counts = {s: counted.get(s, 0) for s in DrillStatus.values}
     regions = selectors.nodes_where(user, "view", Drill).order_by("path")
     return render(
         request,

@@ -465,6 +465,24 @@ def test_calendar_shows_a_month_of_planned_held_and_cancelled_drills(client, wor
 
 
 @pytest.mark.django_db
+def test_a_busy_day_shows_its_first_four_drills_by_time_and_how_many_more(world, officer):
+    """A region's month is counted and ranked in SQL: each day shows its earliest four drills,
+    held ones at the time they were held, planned ones at the time planned, and how many
+    more there are; drills late in the evening fall on their local day."""
+    for hour in (15, 8, 11, 9):
+        held_drill(world.school_a1, D(2026, 10, 12), "fire", hour=hour)
+    planned_drill(world.school_a1, aware(D(2026, 10, 12), 10), "earthquake")
+    planned_drill(world.school_a1, aware(D(2026, 10, 12), 23), "violence")  # 23:00 local
+    qs = Drill.objects.for_user(officer).within(world.county_a.path)
+    by_day, totals, statuses = drills.month_calendar(qs, D(2026, 10, 1), D(2026, 10, 31))
+    shown = by_day[D(2026, 10, 12)]
+    assert [timezone.localtime(d.when_).hour for d in shown] == [8, 9, 10, 11]
+    assert [d.status for d in shown] == ["held", "held", "planned", "held"]
+    assert totals == {D(2026, 10, 12): 6}
+    assert statuses == {"held": 4, "planned": 2}
+
+
+@pytest.mark.django_db
 def test_list_and_its_xlsx_export_round_trip(client, world, officer):
     held_drill(
         world.school_a1, D(2026, 10, 12), "fire", seconds=220, police=True, assembly_point="操场"
