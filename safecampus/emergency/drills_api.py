@@ -9,7 +9,7 @@ write here 403, an illegal move (a held drill back to planned) 400 with the reas
 import datetime
 
 from django.db import transaction
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -89,10 +89,7 @@ class DrillViewSet(ScopedModelViewSet):
     def get_queryset(self):
         qs = super().get_queryset()
         if self.action == "list":
-            return qs.annotate(
-                building_count=Count("buildings", distinct=True),
-                problem_count=Count("problems", distinct=True),
-            ).order_by(*Drill._meta.ordering)
+            return drills.with_counts(qs).order_by(*Drill._meta.ordering)
         return qs.prefetch_related(
             "buildings",
             Prefetch("problems", queryset=DrillProblem.objects.select_related("hazard")),

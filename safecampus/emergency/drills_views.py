@@ -13,7 +13,7 @@ from copy import copy
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -110,10 +110,8 @@ class DrillListView(ScopedListView):
     ]
 
     def decorate(self, qs):
-        return (
-            qs.select_related("org")
-            .annotate(problem_count=Count("problems"))
-            .order_by("-held_at", "-planned_for", "-id")
+        return drills.with_counts(qs.select_related("org")).order_by(
+            "-held_at", "-planned_for", "-id"
         )
 
     def filter_queryset(self, qs, data):

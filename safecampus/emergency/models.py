@@ -170,6 +170,8 @@ class Drill(ScopedModel):
         indexes = [
             *path_index("drill"),
             models.Index(fields=["org", "status", "held_at"], name="drill_org_status_idx"),
+            # The list's order: a region's first page read off it, not sorted from all rows.
+            models.Index(fields=["-held_at", "-planned_for", "-id"], name="drill_list_idx"),
         ]
 
     def __str__(self) -> str:
