@@ -150,6 +150,19 @@ def xlsx_response(*, filename: str, title: str, headers: list[str], rows) -> Htt
 # ---------------------------------------------------------------------------- list views
 
 
+def count_of(model, link: str):
+    """How many rows of `model` point at the listed row through `link` (a foreign key's
+    name), as a subquery a page of rows runs for its own rows only. `annotate(n=Count(...))`
+    over the join groups the whole list (a province's hundreds of thousands of rows) before
+    its first page can be cut."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    rows = model.objects.filter(**{link: OuterRef("pk")}).order_by().values(link)
+    found = Subquery(rows.annotate(n=Count("pk")).values("n"), output_field=IntegerField())
+    return Coalesce(found, Value(0))
+
+
 class ScopedListView(LoginRequiredMixin, ListView):
     """A ledger page of one scoped model: filters, pagination and "export Excel" of the same rows.
 

@@ -598,18 +598,14 @@ def when_of(drill: Drill) -> datetime.datetime | None:
 
 
 def with_counts(qs):
-    """`qs` with each drill's `problem_count` and `building_count`, as subqueries a page of
-    rows runs for its own rows: a COUNT over the joined rows grouped the whole list (a
-    province's 250,000 drills) before its first page could be cut."""
-    from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-    from django.db.models.functions import Coalesce
+    """`qs` with each drill's `problem_count` and `building_count`, counted for the rows
+    shown only (a province lists 250,000 drills)."""
+    from safecampus.core.listing import count_of
 
-    def count(model):
-        rows = model.objects.filter(drill=OuterRef("pk")).order_by().values("drill")
-        found = Subquery(rows.annotate(n=Count("pk")).values("n"), output_field=IntegerField())
-        return Coalesce(found, Value(0))
-
-    return qs.annotate(problem_count=count(DrillProblem), building_count=count(DrillBuilding))
+    return qs.annotate(
+        problem_count=count_of(DrillProblem, "drill"),
+        building_count=count_of(DrillBuilding, "drill"),
+    )
 
 
 def month_calendar(qs, first: datetime.date, last: datetime.date, *, per_day: int = 4):

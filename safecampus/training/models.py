@@ -77,6 +77,8 @@ class TrainingSession(ScopedModel):
         indexes = [
             *path_index("trainingsess"),
             models.Index(fields=["org", "started_on"], name="training_org_date_idx"),
+            # The list's order: a region's first page read off it, not sorted from all rows.
+            models.Index(fields=["-started_on", "-id"], name="training_list_idx"),
         ]
 
     def __str__(self) -> str:

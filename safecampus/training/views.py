@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,6 +29,7 @@ from safecampus.core.listing import (
     XLSX_TYPE,
     ScopedListView,
     apply_errors,
+    count_of,
     display,
     form_page,
     require,
@@ -85,7 +86,7 @@ class SessionListView(ScopedListView):
     ]
 
     def decorate(self, qs):
-        return qs.select_related("org").annotate(listed=Count("attendances"))
+        return qs.select_related("org").annotate(listed=count_of(TrainingAttendance, "session"))
 
     def filter_queryset(self, qs, data):
         if data.get("node"):
