@@ -171,6 +171,7 @@ class EducationActivity(ScopedModel):
     )
 
     record_type = "education"
+    region_order = "day"  # a province's activities in the list's order (core.lookups.Within)
 
     class Meta:
         verbose_name = _("education activity")

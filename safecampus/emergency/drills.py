@@ -620,7 +620,9 @@ def month_calendar(qs, first: datetime.date, last: datetime.date, *, per_day: in
     from django.db.models.functions import RowNumber, TruncDate
 
     when = Case(When(status=DrillStatus.HELD, then=F("held_at")), default=F("planned_for"))
-    month = drills_between(qs, first, last).annotate(when_=when).annotate(day_=TruncDate("when_"))
+    # The month's dates pick its rows (both time columns are indexed), not a province's path.
+    month = drills_between(qs.by_other_filters(), first, last)
+    month = month.annotate(when_=when).annotate(day_=TruncDate("when_"))
     totals: dict[datetime.date, int] = {}
     statuses: Counter = Counter()
     counted = month.order_by().values_list("day_", "status").annotate(n=Count("pk"))

@@ -121,7 +121,7 @@ class Drill(ScopedModel):
         default=DrillStatus.PLANNED,
         db_index=True,
     )
-    planned_for = models.DateTimeField(_("planned for"), null=True, blank=True)
+    planned_for = models.DateTimeField(_("planned for"), null=True, blank=True, db_index=True)
     held_at = models.DateTimeField(_("held at"), null=True, blank=True, db_index=True)
     is_night = models.BooleanField(_("night drill"), default=False)
     plan = models.ForeignKey(
@@ -162,6 +162,7 @@ class Drill(ScopedModel):
     )
 
     record_type = "drill"
+    region_order = "held_at"  # a province's drills in the list's order (core.lookups.Within)
 
     class Meta:
         verbose_name = _("drill")

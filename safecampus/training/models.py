@@ -69,6 +69,7 @@ class TrainingSession(ScopedModel):
     )
 
     record_type = "training"
+    region_order = "started_on"  # a province's sessions in the list's order (core.lookups.Within)
 
     class Meta:
         verbose_name = _("training session")

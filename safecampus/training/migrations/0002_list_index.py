@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from safecampus.core.migration_ops import analyze
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -16,4 +18,5 @@ class Migration(migrations.Migration):
             model_name="trainingsession",
             index=models.Index(fields=["-started_on", "-id"], name="training_list_idx"),
         ),
+        analyze("training_trainingsession"),
     ]
