@@ -101,6 +101,29 @@ def test_monthly_dispatch_groups_by_child_and_stays_in_scope(world, setup):
 
 
 @pytest.mark.django_db
+def test_most_overdue_schools_come_from_the_rollup_and_stay_in_scope(world, setup):
+    """The most overdue schools are summed from the open hazards' rollup rows: a county's
+    staff asking of the whole city still see only their county's schools."""
+    from safecampus.hazards import rollups
+
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    Hazard.objects.update(status=Status.RECTIFYING, deadline=yesterday)
+    rollups.rebuild()
+    month = timezone.localdate()
+    city = f.user_with_role("bureau_staff", world.city)
+    shown = review.monthly_dispatch(user=city, node=world.city, month=month)["most_overdue"]
+    assert [(r["org__name"], r["n"]) for r in shown] == [
+        (world.school_a1.name, 3),
+        (world.school_b1.name, 1),
+    ]
+    county = f.user_with_role("bureau_staff", world.county_a)
+    shown = review.monthly_dispatch(user=county, node=world.city, month=month)["most_overdue"]
+    assert [(r["org_id"], r["n"], r["earliest"]) for r in shown] == [
+        (world.school_a1.pk, 3, yesterday)
+    ]
+
+
+@pytest.mark.django_db
 def test_visits_monthly_done_or_missing(world):
     inspector = f.user_with_role("inspector", world.school_a1)
     from safecampus.accounts.models import RoleAssignment
