@@ -808,12 +808,28 @@ class SchoolResult:
 
 
 def evaluate_region(
-    user, *, node=None, as_of: datetime.date | None = None, rule_ids=None, school_id=None
+    user,
+    *,
+    node=None,
+    as_of: datetime.date | None = None,
+    rule_ids=None,
+    school_id=None,
+    direct: bool = False,
 ) -> list[SchoolResult]:
-    """Every school the user sees under `node`, with its verdicts: a few queries in all."""
+    """Every school the user sees under `node` (only those right under it when `direct`),
+    with its verdicts: a few queries in all."""
+    schools = None
+    if direct and node is not None:
+        schools = schools_in_scope(user, node=node).filter(node__parent=node)
     return [
         SchoolResult(school, facts, evaluate(facts, rule_ids))
-        for school, facts in load_facts(user, as_of=as_of, node=node, school_id=school_id)
+        for school, facts in load_facts(
+            user,
+            as_of=as_of,
+            node=None if schools is not None else node,  # the few schools' drills, by id
+            school_id=school_id,
+            schools=schools,
+        )
     ]
 
 

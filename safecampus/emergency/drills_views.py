@@ -40,7 +40,7 @@ from safecampus.emergency import drills_forms as f
 from safecampus.emergency.choices import DrillStatus
 from safecampus.emergency.drills import format_duration
 from safecampus.emergency.models import Drill, DrillProblem
-from safecampus.orgs import selectors
+from safecampus.orgs import region_rows, selectors
 from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.models import OrgNode, ancestor_paths
 from safecampus.orgs.node_pages import breadcrumbs as node_breadcrumbs
@@ -759,7 +759,14 @@ def compliance_region(request):
     as_of = _as_of(form)
     rule = data.get("rule") or ""
     status = data.get("status") or "failing"
-    results = compliance.evaluate_region(user, node=scope, as_of=as_of)
+    direct = region_rows.wants_direct(request, scope)
+    if region_rows.wants_row(request):
+        if data.get("node") is None:  # a region the user does not see, or none
+            raise Http404
+        return _compliance_row(request, scope, as_of, direct)
+    if region_rows.by_region(scope) and not direct:
+        return _compliance_regions(request, form, scope, as_of)
+    results = compliance.evaluate_region(user, node=scope, as_of=as_of, direct=direct)
     townships = {
         t.path: t
         for t in OrgNode.objects.filter(kind=NodeKind.TOWNSHIP).filter(
@@ -794,6 +801,10 @@ def compliance_region(request):
         "emergency/drills/compliance.html",
         {
             "nav_active": "drill_compliance",
+            "breadcrumbs": region_rows.crumbs(
+                user, scope, Drill, page_url=request.path, keep={"as_of": data.get("as_of")}
+            ),
+            "direct": direct,
             "form": form,
             "node": scope,
             "as_of": as_of,
@@ -811,6 +822,53 @@ def compliance_region(request):
                 )
             ],
             "export_url": "?" + params.urlencode(),
+        },
+    )
+
+
+def _compliance_regions(request, form, node, as_of):
+    """Above a county: a row per region under the node, each filled in by its own request."""
+    keep = {"as_of": request.GET.get("as_of", "")}
+    rows = region_rows.region_rows(request.user, node, Drill, page_url=request.path, keep=keep)
+    return render(
+        request,
+        "emergency/drills/compliance_regions.html",
+        {
+            "nav_active": "drill_compliance",
+            "breadcrumbs": region_rows.crumbs(
+                request.user, node, Drill, page_url=request.path, keep=keep
+            ),
+            "form": form,
+            "node": node,
+            "as_of": as_of,
+            "region_rows": rows,
+            "headers": [_("Schools out of compliance")] + [r.id for r in compliance.RULES],
+            "rules": compliance.RULES,
+        },
+    )
+
+
+def _compliance_row(request, node, as_of, direct: bool):
+    """One region's row of the table above: its schools out of compliance, rule by rule."""
+    results = compliance.evaluate_region(request.user, node=node, as_of=as_of, direct=direct)
+    failing = {r.id: 0 for r in compliance.RULES}
+    for result in results:
+        for verdict in result.failing:
+            failing[verdict.rule] += 1
+    params = request.GET.copy()
+    params.pop("part", None)
+    page_url = f"{request.path}?{params.urlencode()}"
+    row = region_rows.RegionRow(node=node, schools=len(results), direct=direct, page_url=page_url)
+    return render(
+        request,
+        "emergency/drills/_compliance_region_row.html",
+        {
+            "row": row,
+            "failing_schools": sum(1 for r in results if r.failing),
+            "cells": [
+                {"rule": r.id, "count": failing[r.id], "url": f"{page_url}&rule={r.id}"}
+                for r in compliance.RULES
+            ],
         },
     )
 

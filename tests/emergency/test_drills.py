@@ -25,6 +25,7 @@ from safecampus.emergency.choices import DrillStatus
 from safecampus.emergency.drills import format_duration, parse_duration
 from safecampus.emergency.models import Drill
 from safecampus.hazards.models import Hazard
+from safecampus.orgs.choices import SchoolKind
 from tests import factories as f
 from tests.api_helpers import api, api_setup  # noqa: F401
 from tests.emergency.factories import held_drill, planned_drill
@@ -544,6 +545,66 @@ def test_county_view_lists_the_schools_out_of_compliance_and_why(client, world):
     assert rows[0][:4] == ("学校", "乡镇", "学校类型", "规则")
     assert rows[1][0] == "冯记沟中心小学" and rows[1][1] == "冯记沟乡"
     assert rows[1][3] == "DRILL-SCHOOL" and "2026年10月无演练" in rows[1][7]
+
+
+def _row_urls(html: str) -> dict[str, str]:
+    """The region rows' own URLs (part=row), by the node id each row stands for."""
+    rows = re.findall(r'<tr data-node="(\d+)" hx-get="([^"]+)"', html)
+    return {pk: url.replace("&amp;", "&") for pk, url in rows}
+
+
+@pytest.mark.django_db
+def test_a_city_sees_a_row_per_county_with_its_schools_out_of_compliance(client, world):
+    """Above a county the page lists regions, each row filled by its own request, so a
+    province's page never judges twenty thousand schools at once."""
+    held_drill(world.school_a1, D(2026, 9, 10), "fire", seconds=220)  # no October drill
+    held_drill(world.school_b1, D(2026, 10, 12), "fire", seconds=100)  # compliant in October
+    client.force_login(f.user_with_role("bureau_staff", world.city))
+    url = reverse("drills:compliance")
+    html = client.get(url + "?as_of=2026-11-05").content.decode()
+    assert "冯记沟中心小学" not in html and "豫海中学" not in html  # no school table
+    rows = _row_urls(html)
+    assert set(rows) == {str(world.county_a.pk), str(world.county_b.pk)}
+    row_a = client.get(rows[str(world.county_a.pk)]).content.decode()
+    assert "盐池县" in row_a and "as_of=2026-11-05" in row_a
+    cell = re.search(r'data-rule="DRILL-SCHOOL">(.*?)</td>', row_a).group(1)
+    assert ">1<" in cell and "rule=DRILL-SCHOOL" in cell  # the primary school, linked
+    row_b = client.get(rows[str(world.county_b.pk)]).content.decode()
+    assert re.search(r'data-rule="DRILL-SCHOOL">(.*?)</td>', row_b).group(1) == (
+        '<span class="zero">0</span>'
+    )
+    # The county's own page, reached from the row, lists its schools and leads back up.
+    page = client.get(url + f"?node={world.county_a.pk}&as_of=2026-11-05").content.decode()
+    assert "2026年10月无演练" in page and f"?as_of=2026-11-05&amp;node={world.city.pk}" in page
+
+
+@pytest.mark.django_db
+def test_a_province_sees_its_cities_and_the_schools_right_under_a_city(client, world):
+    own = f.school(world.city, "吴忠市第一中学", SchoolKind.SENIOR)
+    held_drill(world.school_b1, D(2026, 10, 12), "fire", seconds=100)
+    client.force_login(f.user_with_role("bureau_staff", world.province))
+    url = reverse("drills:compliance")
+    rows = _row_urls(client.get(url + "?as_of=2026-11-05").content.decode())
+    assert set(rows) == {str(world.city.pk)}
+    city_row = client.get(rows[str(world.city.pk)]).content.decode()
+    assert re.search(r'<td class="num">(\d+)</td>', city_row).group(1) == "4"  # schools
+    html = client.get(url + f"?node={world.city.pk}&as_of=2026-11-05").content.decode()
+    assert "吴忠市直属学校" in html
+    direct = client.get(_row_urls(html)[str(world.city.pk)]).content.decode()
+    assert re.search(r'<td class="num">(\d+)</td>', direct).group(1) == "1"
+    page = client.get(
+        url + f"?node={world.city.pk}&direct=1&as_of=2026-11-05&status=all"
+    ).content.decode()
+    assert own.name in page and "冯记沟中心小学" not in page and 'data-testid="direct"' in page
+
+
+@pytest.mark.django_db
+def test_a_region_row_of_another_county_is_not_found(client, world):
+    held_drill(world.school_b1, D(2026, 9, 10), "fire", seconds=100)
+    client.force_login(f.user_with_role("bureau_staff", world.county_a))
+    url = reverse("drills:compliance") + f"?node={world.county_b.pk}&part=row"
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("drills:compliance") + "?part=row").status_code == 404
 
 
 @pytest.mark.django_db
