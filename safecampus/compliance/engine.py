@@ -74,6 +74,8 @@ class Run:
     as_of: datetime.date
     asked: Period | None = None
     cache: dict = field(default_factory=dict)
+    # Only the schools right under the region (a city's own, 市直学校), not its regions'.
+    direct: bool = False
 
     # --------------------------------------------------------------- subjects
     @cached_property
@@ -92,6 +94,8 @@ class Run:
         path = self.region.path
         if self.region.kind == "school":
             qs = qs.filter(node__path=path)
+        elif self.direct:
+            qs = qs.filter(node__parent=self.region)
         else:
             qs = qs.filter(node__path__startswith=path + ".")
         return [
@@ -417,10 +421,18 @@ def evaluate(
     as_of: datetime.date | None = None,
     period: Period | None = None,
     subjects=(SCHOOL, COUNTY, DEPARTMENT),
+    direct: bool = False,
 ) -> Result:
     """Every rule of the catalogue (or those named) for every subject of the region in the
-    user's scope. Each rule's verdict ends with the rule and its source."""
-    run = Run(user=user, region=region, as_of=as_of or timezone.localdate(), asked=period)
+    user's scope (of the schools, only those right under it when `direct`). Each rule's
+    verdict ends with the rule and its source."""
+    run = Run(
+        user=user,
+        region=region,
+        as_of=as_of or timezone.localdate(),
+        asked=period,
+        direct=direct,
+    )
     rules = [
         r for r in catalog.RULES if (codes is None or r.code in codes) and r.subject in subjects
     ]

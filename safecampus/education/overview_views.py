@@ -21,7 +21,7 @@ from safecampus.compliance.verdicts import Status, last_ended_month, month_perio
 from safecampus.core.dates import add_months
 from safecampus.core.listing import xlsx_response
 from safecampus.education.models import SchoolClass
-from safecampus.orgs import selectors
+from safecampus.orgs import region_rows, selectors
 from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.models import OrgNode, ancestor_paths
 
@@ -71,8 +71,17 @@ def overview(request):
     first = _month(request)
     period = month_period(first) if first else None
     today = timezone.localdate()
-    result = engine.evaluate(user, node, codes=CODES, period=period, subjects=(SCHOOL,))
     shown = period or last_ended_month(today)
+    direct = region_rows.wants_direct(request, node)
+    if region_rows.wants_row(request):
+        if not request.GET.get("node"):
+            raise Http404
+        return _region_row(request, node, period, direct)
+    if region_rows.by_region(node) and not direct:
+        return _regions(request, node, shown, today)
+    result = engine.evaluate(
+        user, node, codes=CODES, period=period, subjects=(SCHOOL,), direct=direct
+    )
     education = result.run.cache.get("education", {})
     townships = {
         t.path: t
@@ -120,6 +129,8 @@ def overview(request):
         "education/overview.html",
         {
             "nav_active": "education_overview",
+            "breadcrumbs": _crumbs(request, node, shown),
+            "direct": direct,
             "node": node,
             "month": shown.start,
             "period": shown,
@@ -137,6 +148,73 @@ def overview(request):
             "next": add_months(shown.start, 1) if add_months(shown.start, 1) <= today else None,
             "export_url": "?" + params.urlencode(),
         },
+    )
+
+
+def _keep(shown) -> dict:
+    return {"month": shown.key}
+
+
+def _crumbs(request, node, shown):
+    return region_rows.crumbs(
+        request.user, node, SchoolClass, page_url=request.path, keep=_keep(shown)
+    )
+
+
+def _regions(request, node, shown, today):
+    """Above a county: a row per region under the node, each filled by its own request."""
+    rows = region_rows.region_rows(
+        request.user, node, SchoolClass, page_url=request.path, keep=_keep(shown)
+    )
+    return render(
+        request,
+        "education/overview_regions.html",
+        {
+            "nav_active": "education_overview",
+            "breadcrumbs": _crumbs(request, node, shown),
+            "node": node,
+            "month": shown.start,
+            "period": shown,
+            "region_rows": rows,
+            "headers": [_("Schools not compliant"), *CODES],
+            "rules": [RULES_BY_CODE[c] for c in CODES],
+            "prev": add_months(shown.start, -1),
+            "next": add_months(shown.start, 1) if add_months(shown.start, 1) <= today else None,
+        },
+    )
+
+
+def _region_row(request, node, period, direct: bool):
+    """One region's row: its schools not compliant, and each rule's count and share."""
+    result = engine.evaluate(
+        request.user, node, codes=CODES, period=period, subjects=(SCHOOL,), direct=direct
+    )
+    failing = sum(
+        1
+        for subject in result.run.schools
+        if any((v := result.of(code, subject.key)) and v.is_failing for code in CODES)
+    )
+    params = request.GET.copy()
+    params.pop("part", None)
+    page_url = f"{request.path}?{params.urlencode()}"
+    cells = []
+    for code in CODES:
+        summary = result.summary(code)
+        cells.append(
+            {
+                "rule": code,
+                "count": summary.counts.get(Status.NOT_COMPLIANT, 0),
+                "share": percent(summary.share),
+                "url": f"{page_url}&status=failing",
+            }
+        )
+    row = region_rows.RegionRow(
+        node=node, schools=len(result.run.schools), direct=direct, page_url=page_url
+    )
+    return render(
+        request,
+        "education/_overview_region_row.html",
+        {"row": row, "failing_schools": failing, "cells": cells},
     )
 
 

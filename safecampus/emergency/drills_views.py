@@ -842,7 +842,7 @@ def _compliance_regions(request, form, node, as_of):
             "node": node,
             "as_of": as_of,
             "region_rows": rows,
-            "headers": [_("Schools out of compliance")] + [r.id for r in compliance.RULES],
+            "headers": [_("Schools out of compliance"), *(r.id for r in compliance.RULES)],
             "rules": compliance.RULES,
         },
     )

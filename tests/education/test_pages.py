@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from safecampus.education.models import Campaign, CampaignResult, EducationActivity, SchoolClass
 from tests import factories as f
 from tests.education import factories as ef
+from tests.region_helpers import cell, row_urls, schools
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -181,6 +182,30 @@ def test_the_bureau_overview_reads_the_rules_and_exports(client, world, bureau):
     teacher = f.user_with_role("teacher", world.school_a1)
     client.force_login(teacher)
     assert client.get(reverse("education:overview")).status_code == 403
+
+
+def test_a_city_overview_has_a_row_per_county_agreeing_with_the_countys_page(client, world):
+    klass = ef.school_class(world.school_a1, "三年级2班")
+    ef.activity(world.school_a1, D(2026, 10, 16))
+    ef.remind(klass, D(2026, 10, 16))
+    ef.school_class(world.school_b1, "初一1班")  # no reminder in October
+    client.force_login(f.user_with_role("bureau_staff", world.city))
+    url = reverse("education:overview")
+    html = client.get(url, {"month": "2026-10"}).content.decode()
+    assert 'data-testid="overview-table"' not in html and "冯记沟中心小学" not in html
+    rows = row_urls(html)
+    assert set(rows) == {str(world.county_a.pk), str(world.county_b.pk)}
+    for county in (world.county_a, world.county_b):
+        row = client.get(rows[str(county.pk)]).content.decode()
+        page = client.get(url, {"month": "2026-10", "node": county.pk})
+        assert schools(row) == len(page.context["rows"])
+        for s in page.context["summary"]:
+            assert cell(row, s["code"]) == str(s["counts"]["non_compliant"]), s["code"]
+    row_b = client.get(rows[str(world.county_b.pk)]).content.decode()
+    assert cell(row_b, "EDU-1530") == "1"
+    # A county's staff cannot read another county's row.
+    client.force_login(f.user_with_role("bureau_staff", world.county_a))
+    assert client.get(rows[str(world.county_b.pk)]).status_code == 404
 
 
 def test_the_menu_offers_each_role_its_pages(client, world, bureau):

@@ -30,6 +30,7 @@ from tests import factories as f
 from tests.api_helpers import api, api_setup  # noqa: F401
 from tests.emergency.factories import held_drill, planned_drill
 from tests.hazards.helpers import photo
+from tests.region_helpers import cell, row_urls, schools
 
 D = datetime.date
 
@@ -547,12 +548,6 @@ def test_county_view_lists_the_schools_out_of_compliance_and_why(client, world):
     assert rows[1][3] == "DRILL-SCHOOL" and "2026年10月无演练" in rows[1][7]
 
 
-def _row_urls(html: str) -> dict[str, str]:
-    """The region rows' own URLs (part=row), by the node id each row stands for."""
-    rows = re.findall(r'<tr data-node="(\d+)" hx-get="([^"]+)"', html)
-    return {pk: url.replace("&amp;", "&") for pk, url in rows}
-
-
 @pytest.mark.django_db
 def test_a_city_sees_a_row_per_county_with_its_schools_out_of_compliance(client, world):
     """Above a county the page lists regions, each row filled by its own request, so a
@@ -563,16 +558,14 @@ def test_a_city_sees_a_row_per_county_with_its_schools_out_of_compliance(client,
     url = reverse("drills:compliance")
     html = client.get(url + "?as_of=2026-11-05").content.decode()
     assert "冯记沟中心小学" not in html and "豫海中学" not in html  # no school table
-    rows = _row_urls(html)
+    rows = row_urls(html)
     assert set(rows) == {str(world.county_a.pk), str(world.county_b.pk)}
     row_a = client.get(rows[str(world.county_a.pk)]).content.decode()
     assert "盐池县" in row_a and "as_of=2026-11-05" in row_a
-    cell = re.search(r'data-rule="DRILL-SCHOOL">(.*?)</td>', row_a).group(1)
-    assert ">1<" in cell and "rule=DRILL-SCHOOL" in cell  # the primary school, linked
+    assert cell(row_a, "DRILL-SCHOOL") == "1"  # the primary school, linked
+    assert f"node={world.county_a.pk}&amp;rule=DRILL-SCHOOL" in row_a
     row_b = client.get(rows[str(world.county_b.pk)]).content.decode()
-    assert re.search(r'data-rule="DRILL-SCHOOL">(.*?)</td>', row_b).group(1) == (
-        '<span class="zero">0</span>'
-    )
+    assert cell(row_b, "DRILL-SCHOOL") == "0"
     # The county's own page, reached from the row, lists its schools and leads back up.
     page = client.get(url + f"?node={world.county_a.pk}&as_of=2026-11-05").content.decode()
     assert "2026年10月无演练" in page and f"?as_of=2026-11-05&amp;node={world.city.pk}" in page
@@ -584,14 +577,14 @@ def test_a_province_sees_its_cities_and_the_schools_right_under_a_city(client, w
     held_drill(world.school_b1, D(2026, 10, 12), "fire", seconds=100)
     client.force_login(f.user_with_role("bureau_staff", world.province))
     url = reverse("drills:compliance")
-    rows = _row_urls(client.get(url + "?as_of=2026-11-05").content.decode())
+    rows = row_urls(client.get(url + "?as_of=2026-11-05").content.decode())
     assert set(rows) == {str(world.city.pk)}
     city_row = client.get(rows[str(world.city.pk)]).content.decode()
-    assert re.search(r'<td class="num">(\d+)</td>', city_row).group(1) == "4"  # schools
+    assert schools(city_row) == 4
     html = client.get(url + f"?node={world.city.pk}&as_of=2026-11-05").content.decode()
     assert "吴忠市直属学校" in html
-    direct = client.get(_row_urls(html)[str(world.city.pk)]).content.decode()
-    assert re.search(r'<td class="num">(\d+)</td>', direct).group(1) == "1"
+    direct = client.get(row_urls(html)[str(world.city.pk)]).content.decode()
+    assert schools(direct) == 1
     page = client.get(
         url + f"?node={world.city.pk}&direct=1&as_of=2026-11-05&status=all"
     ).content.decode()
