@@ -89,8 +89,11 @@ def _current_term(calendar, today: datetime.date):
     return ended[-1] if ended else None
 
 
-def school_rows(user, node: OrgNode, today: datetime.date | None = None) -> list[SchoolRow]:
-    """The schools of `node` the user sees, each with this year's and this term's figures."""
+def school_rows(
+    user, node: OrgNode, today: datetime.date | None = None, *, direct: bool = False
+) -> list[SchoolRow]:
+    """The schools of `node` the user sees (only those right under it when `direct`), each
+    with this year's and this term's figures."""
     from safecampus.emergency.compliance import calendars_of
 
     today = today or timezone.localdate()
@@ -98,6 +101,8 @@ def school_rows(user, node: OrgNode, today: datetime.date | None = None) -> list
     profiles = profiles.filter(node__is_active=True)
     if node.kind == NodeKind.SCHOOL:
         profiles = profiles.filter(node=node)
+    elif direct:
+        profiles = profiles.filter(node__parent=node)
     else:
         profiles = profiles.filter(node__path__startswith=node.path + ".")
     profiles = list(profiles.order_by("node__path"))
@@ -175,6 +180,19 @@ def school_rows(user, node: OrgNode, today: datetime.date | None = None) -> list
             )
         )
     return rows
+
+
+def totals(schools: list[SchoolRow]) -> dict:
+    """The page's figures of a region's schools (its head, and its row above a county)."""
+    return {
+        "schools": len(schools),
+        "managers_short": sum(1 for r in schools if r.recorded and r.short),
+        "no_legal": sum(1 for r in schools if not r.legal),
+        "no_psy": sum(1 for r in schools if len(r.psy) < r.psy_needed or not r.psy),
+        "full_coverage": sum(
+            1 for r in schools if r.coverage is not None and r.coverage >= 1.0 - 1e-9
+        ),
+    }
 
 
 def county_rows(user, node: OrgNode, today: datetime.date | None = None) -> list[CountyRow]:

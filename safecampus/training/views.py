@@ -35,7 +35,7 @@ from safecampus.core.listing import (
     require,
     scoped_get,
 )
-from safecampus.orgs import selectors
+from safecampus.orgs import region_rows, selectors
 from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.models import OrgNode
 from safecampus.orgs.node_pages import breadcrumbs as node_breadcrumbs
@@ -518,8 +518,15 @@ def overview_page(request):
             return redirect("training:appointments")
         form = f.RegionForm(initial={"node": node.pk}, user=user, regions=regions)
     today = timezone.localdate()
-    schools = overview.school_rows(user, node, today)
-    counties = overview.county_rows(user, node, today)
+    direct = region_rows.wants_direct(request, node)
+    if region_rows.wants_row(request):
+        if not form.is_bound:  # a region the user does not see, or none
+            raise Http404
+        return _overview_row(request, node, today, direct)
+    if region_rows.by_region(node) and not direct:
+        return _overview_regions(request, form, node, today)
+    schools = overview.school_rows(user, node, today, direct=direct)
+    counties = [] if direct else overview.county_rows(user, node, today)
     if request.GET.get("export") == "xlsx":
         return _overview_xlsx(node, schools, counties, today)
     params = request.GET.copy()
@@ -532,19 +539,65 @@ def overview_page(request):
         "year": today.year,
         "schools": schools,
         "counties": counties,
-        "totals": {
-            "schools": len(schools),
-            "managers_short": sum(1 for r in schools if r.recorded and r.short),
-            "no_legal": sum(1 for r in schools if not r.legal),
-            "no_psy": sum(1 for r in schools if len(r.psy) < r.psy_needed or not r.psy),
-            "full_coverage": sum(
-                1 for r in schools if r.coverage is not None and r.coverage >= 1.0 - 1e-9
-            ),
-        },
+        "totals": overview.totals(schools),
         "export_url": "?" + params.urlencode(),
-        "breadcrumbs": _breadcrumbs(user, node)[:-1],
+        "breadcrumbs": _overview_crumbs(request, node)[:-1],
+        "direct": direct,
     }
     return render(request, "training/overview.html", ctx)
+
+
+def _overview_crumbs(request, node):
+    return region_rows.crumbs(request.user, node, TrainingSession, page_url=request.path)
+
+
+def _overview_regions(request, form, node, today):
+    """Above a county: a row per region under the node, each filled by its own request."""
+    rows = region_rows.region_rows(request.user, node, TrainingSession, page_url=request.path)
+    return render(
+        request,
+        "training/overview_regions.html",
+        {
+            "nav_active": "training_overview",
+            "form": form,
+            "node": node,
+            "today": today,
+            "year": today.year,
+            "region_rows": rows,
+            "headers": [
+                _("Schools with managers short of hours"),
+                _("Schools with every staff member trained this term"),
+                _("Schools without a legal vice-principal"),
+                _("Schools short of psychological teachers"),
+                _("Counties short of guard training days"),
+            ],
+            "breadcrumbs": _overview_crumbs(request, node)[:-1],
+        },
+    )
+
+
+def _overview_row(request, node, today, direct: bool):
+    """One region's row: the figures of its schools, and its counties short of guard days."""
+    schools = overview.school_rows(request.user, node, today, direct=direct)
+    counties = [] if direct else overview.county_rows(request.user, node, today)
+    params = request.GET.copy()
+    params.pop("part", None)
+    row = region_rows.RegionRow(
+        node=node,
+        schools=len(schools),
+        direct=direct,
+        page_url=f"{request.path}?{params.urlencode()}",
+    )
+    return render(
+        request,
+        "training/_overview_region_row.html",
+        {
+            "row": row,
+            "totals": overview.totals(schools),
+            "counties": len(counties),
+            "counties_short": sum(1 for c in counties if c.days < c.minimum),
+        },
+    )
 
 
 def _names(rows) -> str:

@@ -4,6 +4,7 @@ menu and the home page's to-dos, and outsiders who get nothing."""
 
 import datetime
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -14,6 +15,7 @@ from safecampus.core.navigation import menu_for
 from safecampus.training import overview
 from safecampus.training.models import Appointment, TrainingAttendance, TrainingSession
 from tests import factories as f
+from tests.region_helpers import row_urls, schools
 from tests.training.helpers import appoint, attend, session
 
 pytestmark = pytest.mark.django_db
@@ -294,6 +296,32 @@ def test_the_county_overview_and_its_workbook(client, world, bureau):
     assert rows["冯记沟中心小学"][11] == "马警官"
     assert rows["冯记沟幼儿园"][12] == "周老师"
     assert [r[:3] for r in guards.iter_rows(min_row=2, values_only=True)] == [("盐池县", 5, 15)]
+
+
+def figure(html: str, col: str) -> str:
+    return re.search(rf'data-col="{col}">(.*?)</td>', html, re.S).group(1)
+
+
+def test_a_city_overview_has_a_row_per_county_with_its_schools_figures(client, world):
+    year = today().year
+    appoint(world.school_a1, "legal_vp", "马警官")
+    session(world.county_a, D(year, 1, 10), hours=30, audience="guards", days=5)
+    login(client, f.user_with_role("bureau_staff", world.city))
+    html = client.get(reverse("training:overview")).content.decode()
+    assert "冯记沟中心小学" not in html and "马警官" not in html
+    rows = row_urls(html)
+    assert set(rows) == {str(world.county_a.pk), str(world.county_b.pk)}
+    row_a = client.get(rows[str(world.county_a.pk)]).content.decode()
+    county_a = client.get(reverse("training:overview"), {"node": world.county_a.pk})
+    totals = county_a.context["totals"]
+    assert schools(row_a) == totals["schools"] == 2
+    assert ">1<" in figure(row_a, "no_legal") and totals["no_legal"] == 1  # the kindergarten
+    assert figure(row_a, "guards") == "1 / 1"  # 5 of 15 days: short
+    row_b = client.get(rows[str(world.county_b.pk)]).content.decode()
+    assert schools(row_b) == 1 and ">1<" in figure(row_b, "no_legal")
+    # A county's staff asking for the other county's row get nothing.
+    login(client, f.user_with_role("bureau_staff", world.county_b))
+    assert client.get(rows[str(world.county_a.pk)]).status_code == 404
 
 
 def test_an_outsider_cannot_turn_the_overview_to_another_county(client, world):
