@@ -32,6 +32,7 @@ from safecampus.defense.figures import BY_NAME, FIGURES, YESNO, grouped, values_
 from safecampus.defense.forms import InventoryForm, VerifyForm
 from safecampus.defense.models import InventorySnapshot, Verification
 from safecampus.hazards.models import Inspection
+from safecampus.orgs import region_rows
 from safecampus.orgs import selectors as org_selectors
 from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.models import OrgNode, School, ancestor_paths
@@ -394,9 +395,10 @@ def verify(request, pk):
 # -------------------------------------------------------------------------- overview
 
 
-def overview_rows(user, node: OrgNode, day: datetime.date) -> list[dict]:
-    """Every school of the region in the user's scope, with its inventory in force, the
-    rules on it and the freshness of its verifications (five queries)."""
+def overview_rows(user, node: OrgNode, day: datetime.date, *, direct: bool = False) -> list[dict]:
+    """Every school of the region in the user's scope (only those right under it when
+    `direct`), with its inventory in force, the rules on it and the freshness of its
+    verifications (five queries)."""
     schools = (
         list(
             _schools_visible(user)
@@ -407,14 +409,15 @@ def overview_rows(user, node: OrgNode, day: datetime.date) -> list[dict]:
         if not node.is_school
         else list(_schools_visible(user).filter(node=node))
     )
-    snapshots = {
-        s.org_id: s
-        for s in selectors.in_force(InventorySnapshot.objects.for_user(user).within(node.path), day)
-    }
+    snapshots = InventorySnapshot.objects.for_user(user).within(node.path)
+    verifications = Verification.objects.for_user(user).within(node.path)
+    if direct and not node.is_school:
+        schools = [s for s in schools if s.node.parent_id == node.pk]
+        snapshots = snapshots.filter(org__parent=node)
+        verifications = verifications.filter(org__parent=node)
+    snapshots = {s.org_id: s for s in selectors.in_force(snapshots, day)}
     verified = selectors.last_verified(
-        Verification.objects.for_user(user)
-        .within(node.path)
-        .filter(verified_at__lt=day_start(day + ONE_DAY))
+        verifications.filter(verified_at__lt=day_start(day + ONE_DAY))
     )
     book = ParamBook.for_region(node.path)
     townships = {
@@ -554,7 +557,14 @@ def overview(request):
             raise Http404
         return redirect("defense:school", pk=own[0].node_id)
     day = timezone.localdate()
-    all_rows = overview_rows(user, node, day)
+    direct = region_rows.wants_direct(request, node)
+    if region_rows.wants_row(request):
+        if not request.GET.get("node"):
+            raise Http404
+        return _overview_row(request, node, day, direct)
+    if region_rows.by_region(node) and not direct:
+        return _overview_regions(request, node, day)
+    all_rows = overview_rows(user, node, day, direct=direct)
     region_shares = shares(all_rows, node, day)
     show = request.GET.get("show", "")
     rows = all_rows
@@ -585,16 +595,63 @@ def overview(request):
             "show": show,
             "regions": regions,
             "figure_labels": [BY_NAME[n].label for n in OVERVIEW_FIGURES],
-            "counts": {
-                "schools": len(all_rows),
-                "missing": sum(1 for r in all_rows if r["snapshot"] is None),
-                "gaps": sum(1 for r in all_rows if r["gaps"]),
-                "unverified": sum(1 for r in all_rows if r["snapshot"] is not None and r["stale"]),
-            },
+            "counts": _counts(all_rows),
             "stale_days": selectors.STALE_DAYS,
             "export_url": "?" + params.urlencode(),
-            "breadcrumbs": _breadcrumbs(user, node),
+            "breadcrumbs": _overview_crumbs(request, node),
+            "direct": direct,
         },
+    )
+
+
+def _counts(rows: list[dict]) -> dict:
+    return {
+        "schools": len(rows),
+        "missing": sum(1 for r in rows if r["snapshot"] is None),
+        "gaps": sum(1 for r in rows if r["gaps"]),
+        "unverified": sum(1 for r in rows if r["snapshot"] is not None and r["stale"]),
+    }
+
+
+def _overview_crumbs(request, node):
+    return region_rows.crumbs(request.user, node, InventorySnapshot, page_url=request.path)
+
+
+def _overview_regions(request, node, day):
+    """Above a county: a row per region under the node, each filled by its own request."""
+    rows = region_rows.region_rows(request.user, node, InventorySnapshot, page_url=request.path)
+    return render(
+        request,
+        "defense/overview_regions.html",
+        {
+            "nav_active": NAV,
+            "node": node,
+            "day": day,
+            "region_rows": rows,
+            "headers": [
+                _("Never entered"),
+                _("With gaps"),
+                _("Not verified for %(stale_days)s days") % {"stale_days": selectors.STALE_DAYS},
+                *SHARE_CODES,
+            ],
+            "rules": [RULES_BY_CODE[c] for c in SHARE_CODES],
+            "breadcrumbs": _overview_crumbs(request, node),
+        },
+    )
+
+
+def _overview_row(request, node, day, direct: bool):
+    """One region's row: its schools never entered, with gaps and unverified, and its shares
+    of schools meeting each target (against the target in force for the region)."""
+    rows = overview_rows(request.user, node, day, direct=direct)
+    params = request.GET.copy()
+    params.pop("part", None)
+    page_url = f"{request.path}?{params.urlencode()}"
+    row = region_rows.RegionRow(node=node, schools=len(rows), direct=direct, page_url=page_url)
+    return render(
+        request,
+        "defense/_overview_region_row.html",
+        {"row": row, "counts": _counts(rows), "shares": shares(rows, node, day)},
     )
 
 

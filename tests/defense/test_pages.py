@@ -18,6 +18,7 @@ from safecampus.hazards import services as hazard_services
 from safecampus.hazards.models import ChecklistTemplate
 from tests import factories as f
 from tests.defense.factories import GOOD, declared, verified
+from tests.region_helpers import row_urls, schools
 
 D = datetime.date
 TODAY = timezone.localdate
@@ -173,6 +174,27 @@ def test_the_county_overview_shows_gaps_verification_age_and_exports(client, wor
     assert len(rows) == 4
     by_name = {r[0]: r for r in rows[1:]}
     assert by_name[big.name][5] == 4 and by_name[big.name][6] == 2
+
+
+@pytest.mark.django_db
+def test_a_city_overview_has_a_row_per_county_agreeing_with_the_countys_page(client, world):
+    declared(world.school_a1, TODAY() - datetime.timedelta(days=30), alarm_networked=False)
+    login(client, "bureau_staff", world.city)
+    html = client.get(reverse("defense:overview")).content.decode()
+    assert 'data-testid="schools"' not in html and world.school_a1.name not in html
+    rows = row_urls(html)
+    assert set(rows) == {str(world.county_a.pk), str(world.county_b.pk)}
+    row = client.get(rows[str(world.county_a.pk)]).content.decode()
+    county = client.get(reverse("defense:overview"), {"node": world.county_a.pk})
+    assert schools(row) == county.context["counts"]["schools"] == 2
+    assert ">1<" in row_of(row, 'data-col="missing"', "</td>")  # the kindergarten
+    assert ">1<" in row_of(row, 'data-col="gaps"', "</td>")  # the alarm not networked
+    for share in county.context["shares"]:
+        assert share["share_text"] in row_of(row, f'data-rule="{share["code"]}"', "</td>")
+    row_b = client.get(rows[str(world.county_b.pk)]).content.decode()
+    assert schools(row_b) == 1 and ">1<" in row_of(row_b, 'data-col="missing"', "</td>")
+    login(client, "bureau_staff", world.county_b)
+    assert client.get(rows[str(world.county_a.pk)]).status_code == 404
 
 
 @pytest.mark.django_db
