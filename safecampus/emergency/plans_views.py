@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from safecampus.accounts.access import assignments, can, can_anywhere
@@ -38,6 +38,7 @@ from safecampus.emergency import plans, required
 from safecampus.emergency import plans_forms as f
 from safecampus.emergency.choices import PlanStatus, Scenario
 from safecampus.emergency.models import Drill, EmergencyPlan, PlanContact
+from safecampus.orgs import region_rows
 from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.models import OrgNode
 from safecampus.orgs.node_pages import breadcrumbs as node_breadcrumbs
@@ -186,13 +187,12 @@ def org_plans(request, pk):
                 "&night=1" if row.requirement.night else ""
             )
         ctx.update(assessment=assessment, profile=required.school_profile(node))
+    elif region_rows.by_region(node):  # a city's or province's gaps: region by region
+        ctx["region"] = {"by_region": True, "url": f"{reverse('plans:gaps')}?node={node.pk}"}
     else:
         schools = required.region_gaps(user=user, node=node, today=today)
         ctx["region"] = {
-            "schools": len(schools),
-            "missing": sum(s.missing for s in schools),
-            "drafts": sum(s.drafts for s in schools),
-            "overdue": sum(s.overdue for s in schools),
+            **_gap_totals(schools),
             "url": f"{reverse('plans:gaps')}?node={node.pk}",
         }
     return render(request, "emergency/plans/org.html", ctx)
@@ -545,18 +545,92 @@ class GapListView(ScopedListView):
         (pgettext_lazy("plan", "Review was due on"), lambda row, gap: gap.due),
     ]
 
-    def get_queryset(self):
+    def _data(self) -> dict:
         self.filters = self.get_filter_form()
-        data = {}
         if self.filters is not None and self.filters.is_bound and self.filters.is_valid():
-            data = self.filters.cleaned_data
+            return self.filters.cleaned_data
+        return {}
+
+    def get_queryset(self):
+        data = self._data()
+        node = data.get("node")
         return required.region_gaps(
             user=self.request.user,
-            node=data.get("node"),
+            node=node,
             kind=data.get("kind", ""),
             scenario=data.get("scenario", ""),
             school_kind=data.get("school_kind", ""),
             q=data.get("q", ""),
+            direct=region_rows.wants_direct(self.request, node),
+        )
+
+    def get(self, request, *args, **kwargs):
+        """Above a county (and not searching a school by name) a row per region under the
+        node, each filled in by its own request (orgs/region_rows.py)."""
+        if not can_anywhere(request.user, "view", EmergencyPlan):
+            raise PermissionDenied(_("Your role does not allow this here."))
+        data = self._data()
+        if region_rows.wants_row(request):
+            if data.get("node") is None:
+                raise Http404
+            return self._row(request, data)
+        node = data.get("node") or (
+            f.nodes_for_plans(request.user, "view")
+            .exclude(kind=NodeKind.SCHOOL)
+            .order_by("depth", "path")
+            .first()
+        )
+        if (
+            region_rows.by_region(node)
+            and not region_rows.wants_direct(request, node)
+            and not data.get("q")
+            and request.GET.get("export") != "xlsx"
+        ):
+            return self._regions(request, node)
+        return super().get(request, *args, **kwargs)
+
+    def _keep(self) -> dict:
+        return {k: self.request.GET.get(k, "") for k in ("kind", "scenario", "school_kind")}
+
+    def _regions(self, request, node):
+        keep = self._keep()
+        return render(
+            request,
+            "emergency/plans/gaps_regions.html",
+            {
+                "nav_active": self.nav,
+                "filters": self.filters,
+                "node": node,
+                "region_rows": region_rows.region_rows(
+                    request.user, node, EmergencyPlan, page_url=request.path, keep=keep
+                ),
+                "headers": [
+                    _("Schools with gaps"),
+                    pgettext("plan", "Missing"),
+                    _("Drafts"),
+                    _("Reviews overdue"),
+                ],
+                "breadcrumbs": region_rows.crumbs(
+                    request.user, node, EmergencyPlan, page_url=request.path, keep=keep
+                ),
+            },
+        )
+
+    def _row(self, request, data):
+        rows = self.get_queryset()
+        node = data["node"]
+        params = request.GET.copy()
+        params.pop("part", None)
+        row = region_rows.RegionRow(
+            node=node,
+            schools=_school_count(request.user, node, region_rows.wants_direct(request, node)),
+            direct=region_rows.wants_direct(request, node),
+            page_url=f"{request.path}?{params.urlencode()}",
+        )
+        return render(
+            request,
+            "emergency/plans/_gaps_region_row.html",
+            {"row": row, "totals": _gap_totals(rows)},
         )
 
     def export(self):
@@ -572,11 +646,23 @@ class GapListView(ScopedListView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        rows = self.object_list
-        ctx["totals"] = {
-            "schools": len(rows),
-            "missing": sum(r.missing for r in rows),
-            "drafts": sum(r.drafts for r in rows),
-            "overdue": sum(r.overdue for r in rows),
-        }
+        ctx["totals"] = _gap_totals(self.object_list)
+        node = self.filters.cleaned_data.get("node") if self.filters.is_valid() else None
+        if node is not None:
+            ctx["direct"] = region_rows.wants_direct(self.request, node)
+            ctx["node"] = node
         return ctx
+
+
+def _gap_totals(rows) -> dict:
+    return {
+        "schools": len(rows),
+        "missing": sum(r.missing for r in rows),
+        "drafts": sum(r.drafts for r in rows),
+        "overdue": sum(r.overdue for r in rows),
+    }
+
+
+def _school_count(user, node, direct: bool) -> int:
+    schools = required.schools_for_plans(user).within(node.path)
+    return (schools.filter(node__parent=node) if direct else schools).count()

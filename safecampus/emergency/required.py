@@ -366,16 +366,20 @@ def region_gaps(
     school: OrgNode | None = None,
     q: str = "",
     with_gaps_only: bool = True,
+    direct: bool = False,
 ) -> list[SchoolGaps]:
-    """Every school of the user's scope (inside `node` when given) with its gaps: two queries
-    whatever the number of schools. `kind` and `scenario` keep the gaps of that kind or
-    scenario (and the schools that have one)."""
+    """Every school of the user's scope (inside `node` when given; only those right under it
+    when `direct`) with its gaps: two queries whatever the number of schools. `kind` and
+    `scenario` keep the gaps of that kind or scenario (and the schools that have one)."""
     today = today or timezone.localdate()
     schools = schools_for_plans(user).select_related("node", "node__parent")
     plans = EmergencyPlan.objects.for_user(user, "view").exclude(status=PlanStatus.RETIRED)
     if node is not None:
         schools = schools.within(node.path)
         plans = plans.within(node.path)
+        if direct:
+            schools = schools.filter(node__parent=node)
+            plans = plans.filter(org__parent=node)
     if school is not None:
         schools = schools.filter(node_id=school.pk)
         plans = plans.filter(org_id=school.pk)

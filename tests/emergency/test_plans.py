@@ -3,6 +3,7 @@ document upload, the pages and their scoping, the region's gap list and the home
 
 import datetime
 import io
+import re
 from urllib.parse import unquote
 
 import pytest
@@ -29,6 +30,7 @@ from tests.emergency.factories import (
     odt_upload,
     pdf_upload,
 )
+from tests.region_helpers import row_urls
 
 TODAY = datetime.date(2026, 5, 20)
 BASE = {
@@ -676,6 +678,36 @@ def test_the_region_page_shows_nothing_of_another_county(client, world, people):
     names = {r.node.name for r in response.context["object_list"]}
     assert names == {world.school_b1.name}
     assert world.school_a1.name not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_city_sees_a_row_per_county_agreeing_with_the_countys_list(client, world, people):
+    make_plan(world.school_a1, "fire", approved_on=datetime.date(2024, 1, 10))  # overdue
+    make_plan(world.school_b1, "fire")  # a draft
+    client.force_login(f.user_with_role("bureau_staff", world.city))
+    url = reverse("plans:gaps")
+    html = client.get(url).content.decode()
+    assert 'data-testid="gaps-table"' not in html and world.school_a1.name not in html
+    rows = row_urls(html)
+    assert set(rows) == {str(world.county_a.pk), str(world.county_b.pk)}
+    for county in (world.county_a, world.county_b):
+        row = client.get(rows[str(county.pk)]).content.decode()
+        totals = client.get(url, {"node": county.pk}).context["totals"]
+        for col in ("schools", "missing", "drafts", "overdue"):
+            found = re.search(rf'data-col="{col}">.*?(\d+)<', row).group(1)
+            assert int(found) == totals[col], (county.name, col)
+    # A filter is carried into every row; a search by name lists the schools found.
+    html = client.get(url, {"kind": "overdue"}).content.decode()
+    row = client.get(row_urls(html)[str(world.county_a.pk)]).content.decode()
+    assert re.search(r'data-col="overdue">(\d+)<', row).group(1) == "1"
+    assert re.search(r'data-col="missing">(\d+)<', row).group(1) == "0"
+    found = client.get(url, {"q": "豫海"}).context["object_list"]
+    assert [r.node.name for r in found] == [world.school_b1.name]
+    # The city's own plans page leads to the gaps region by region, not a city-wide sum.
+    org = client.get(reverse("plans:org", args=[world.city.pk])).content.decode()
+    assert f'{url}?node={world.city.pk}"' in org
+    client.force_login(f.user_with_role("bureau_staff", world.county_b))
+    assert client.get(rows[str(world.county_a.pk)]).status_code == 404
 
 
 @pytest.mark.django_db
