@@ -175,6 +175,17 @@ def scene() -> Scene:
 
 
 # The region pages of the later capabilities (`Bench.modules`): label, URL name.
+# Those in REGION_ROW_PAGES list regions above a county (orgs/region_rows.py): the province's
+# page is a table of its cities, each row fetched by its own request, measured too.
+REGION_ROW_PAGES = frozenset(
+    {
+        "plans:gaps",
+        "drills:compliance",
+        "education:overview",
+        "training:overview",
+        "defense:overview",
+    }
+)
 MODULE_PAGES = (
     ("emergency plans list", "plans:list"),
     ("emergency plan gaps", "plans:gaps"),
@@ -460,6 +471,16 @@ class Bench:
         for level in ("county", "province"):
             for label, name in MODULE_PAGES:
                 self.measure(f"{label}, {level}", "read", self._get(level, reverse(name)))
+        city = self.scene.city.pk
+        for label, name in MODULE_PAGES:
+            if name in REGION_ROW_PAGES:
+                url = f"{reverse(name)}?node={city}&part=row"
+                self.measure(
+                    f"{label}, a city's row of the province",
+                    "read",
+                    self._get("province", url),
+                    note="one region's figures: every school of the city judged",
+                )
 
     def export(self) -> None:
         """The ledger's XLSX export of 100,000 rows: time here, memory in a forked child."""

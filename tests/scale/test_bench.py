@@ -32,6 +32,11 @@ STEPS = [
     "monthly dispatch page, city",
     "monthly dispatch report XLSX, city",
     *(f"{label}, {level}" for level in ("county", "province") for label, _n in bench.MODULE_PAGES),
+    *(
+        f"{label}, a city's row of the province"
+        for label, name in bench.MODULE_PAGES
+        if name in bench.REGION_ROW_PAGES
+    ),
     "ledger XLSX export",
 ]
 
