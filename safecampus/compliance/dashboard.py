@@ -83,7 +83,9 @@ class Evaluation:
     missing: list  # rules whose evaluator is not installed yet
 
 
-def evaluate(user, region, *, period=None, as_of=None, codes=None, subjects=None) -> Evaluation:
+def evaluate(
+    user, region, *, period=None, as_of=None, codes=None, subjects=None, direct=False
+) -> Evaluation:
     """The catalogue (or the rules named) for the region, leaving out rules whose evaluator
     is not installed yet."""
     rules = [r for r in catalog.RULES if codes is None or r.code in codes]
@@ -92,7 +94,13 @@ def evaluate(user, region, *, period=None, as_of=None, codes=None, subjects=None
     ready = engine.available(rules)
     kw = {"subjects": subjects} if subjects is not None else {}
     result = engine.evaluate(
-        user, region, codes=[r.code for r in ready], as_of=as_of, period=period, **kw
+        user,
+        region,
+        codes=[r.code for r in ready],
+        as_of=as_of,
+        period=period,
+        direct=direct,
+        **kw,
     )
     return Evaluation(result, [r for r in rules if r not in ready])
 

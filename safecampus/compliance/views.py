@@ -34,7 +34,7 @@ from safecampus.compliance.verdicts import Status, percent
 from safecampus.config.db_router import use_replica
 from safecampus.core.audit_views import RECORD_URLS, history_for
 from safecampus.core.listing import ScopedListView, apply_errors, form_page, scoped_get
-from safecampus.orgs import node_pages, selectors
+from safecampus.orgs import node_pages, region_rows, selectors
 from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.models import SEGMENT_WIDTH, OrgNode, ancestor_paths
 from safecampus.orgs.node_pages import breadcrumbs as node_breadcrumbs
@@ -168,15 +168,74 @@ def _children(user, node, result) -> list[dict]:
     school_rules = [r for r in result.rules if r.subject == SCHOOL]
     for subject in result.run.schools:
         row = rows.get(subject.path[:length])
-        if row is None:
-            continue
-        row["schools"] += 1
-        statuses = {
-            v.status for r in school_rules if (v := result.of(r.code, subject.key)) is not None
-        }
-        row["failing"] += int(Status.NOT_COMPLIANT in statuses)
-        row["no_data"] += int(Status.NO_DATA in statuses and Status.NOT_COMPLIANT not in statuses)
+        if row is not None:
+            _count(row, result, subject, school_rules)
     return list(rows.values())
+
+
+def _count(row: dict, result, subject, school_rules) -> None:
+    """One school into a region's row: failing when a rule is not met, else "no data" when
+    a rule cannot be judged."""
+    statuses = {v.status for r in school_rules if (v := result.of(r.code, subject.key)) is not None}
+    row["schools"] += 1
+    row["failing"] += int(Status.NOT_COMPLIANT in statuses)
+    row["no_data"] += int(Status.NO_DATA in statuses and Status.NOT_COMPLIANT not in statuses)
+
+
+def _region_url(node) -> str:
+    return reverse("compliance:region", args=[node.pk])
+
+
+def _regions(request, node, period, error):
+    """Above a county: a row per region under the node, each filled by its own request. A
+    province's whole evaluation (every rule for twenty thousand schools) is no page's work."""
+    keep = {"period": period.key if period else ""}
+    return render(
+        request,
+        "compliance/regions.html",
+        {
+            "nav_active": NAV,
+            "node": node,
+            "breadcrumbs": _breadcrumbs(request.user, node)[:-1],
+            "crumb_current": node.name,
+            "period": period,
+            "period_error": error,
+            "month_value": period.key if period is not None and len(period.key) == 7 else "",
+            "day": timezone.localdate(),
+            "picker": node_pages.picker_options(request.user, node),
+            "region_rows": region_rows.region_rows(
+                request.user, node, PingAnAward, page_url=_region_url, keep=keep
+            ),
+            "headers": [
+                _("Schools failing a rule"),
+                _("Schools without data"),
+                _("All four 100 % targets met"),
+            ],
+        },
+    )
+
+
+def _region_row(request, node, period, direct: bool):
+    """One region's row: its schools failing a rule or without data, and its share of
+    schools meeting all four 100 % targets."""
+    result = dashboard.evaluate(
+        request.user, node, period=period, subjects=(SCHOOL,), direct=direct
+    ).result
+    school_rules = [r for r in result.rules if r.subject == SCHOOL]
+    counts = {"schools": 0, "failing": 0, "no_data": 0}
+    for subject in result.run.schools:
+        _count(counts, result, subject, school_rules)
+    row = region_rows.RegionRow(
+        node=node,
+        schools=counts["schools"],
+        direct=direct,
+        page_url=region_rows.row_page_url(request),
+    )
+    return render(
+        request,
+        "compliance/_region_row.html",
+        {"row": row, "counts": counts, "four": dashboard.four_by_100(result)["overall"]},
+    )
 
 
 @login_required
@@ -189,7 +248,12 @@ def region(request, pk):
     period, error = _period(request)
     if node.is_school:
         return redirect(_with_period(reverse("compliance:school", args=[node.pk]), period))
-    evaluation = dashboard.evaluate(user, node, period=period)
+    direct = region_rows.wants_direct(request, node)
+    if region_rows.wants_row(request):
+        return _region_row(request, node, period, direct)
+    if region_rows.by_region(node) and not direct:
+        return _regions(request, node, period, error)
+    evaluation = dashboard.evaluate(user, node, period=period, direct=direct)
     result = evaluation.result
     groups = dashboard.columns(result.rules)
     rules = dashboard.flat(groups)
@@ -239,7 +303,8 @@ def region(request, pk):
         if "TARGET-PINGAN" in {r.code for r in result.rules}
         else None,
         "outcomes": dashboard.outcomes(user, node, result),
-        "children": _children(user, node, result),
+        "children": [] if direct else _children(user, node, result),
+        "direct": direct,
         "history_groups": dashboard.history_groups(),
         "history_url": reverse("compliance:history", args=[node.pk]),
         "export_url": "?" + params.urlencode(),

@@ -644,9 +644,7 @@ def _overview_row(request, node, day, direct: bool):
     """One region's row: its schools never entered, with gaps and unverified, and its shares
     of schools meeting each target (against the target in force for the region)."""
     rows = overview_rows(request.user, node, day, direct=direct)
-    params = request.GET.copy()
-    params.pop("part", None)
-    page_url = f"{request.path}?{params.urlencode()}"
+    page_url = region_rows.row_page_url(request)
     row = region_rows.RegionRow(node=node, schools=len(rows), direct=direct, page_url=page_url)
     return render(
         request,

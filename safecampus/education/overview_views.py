@@ -194,9 +194,7 @@ def _region_row(request, node, period, direct: bool):
         for subject in result.run.schools
         if any((v := result.of(code, subject.key)) and v.is_failing for code in CODES)
     )
-    params = request.GET.copy()
-    params.pop("part", None)
-    page_url = f"{request.path}?{params.urlencode()}"
+    page_url = region_rows.row_page_url(request)
     cells = []
     for code in CODES:
         summary = result.summary(code)

@@ -855,9 +855,7 @@ def _compliance_row(request, node, as_of, direct: bool):
     for result in results:
         for verdict in result.failing:
             failing[verdict.rule] += 1
-    params = request.GET.copy()
-    params.pop("part", None)
-    page_url = f"{request.path}?{params.urlencode()}"
+    page_url = region_rows.row_page_url(request)
     row = region_rows.RegionRow(node=node, schools=len(results), direct=direct, page_url=page_url)
     return render(
         request,

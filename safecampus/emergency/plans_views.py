@@ -619,13 +619,11 @@ class GapListView(ScopedListView):
     def _row(self, request, data):
         rows = self.get_queryset()
         node = data["node"]
-        params = request.GET.copy()
-        params.pop("part", None)
         row = region_rows.RegionRow(
             node=node,
             schools=_school_count(request.user, node, region_rows.wants_direct(request, node)),
             direct=region_rows.wants_direct(request, node),
-            page_url=f"{request.path}?{params.urlencode()}",
+            page_url=region_rows.row_page_url(request),
         )
         return render(
             request,

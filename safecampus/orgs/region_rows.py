@@ -51,21 +51,33 @@ class RegionRow:
     page_url: str = ""  # the region's own page
 
 
-def crumbs(user, node: OrgNode, model, *, page_url: str, keep: dict | None = None):
+def _linker(page_url, keep: dict | None):
+    """Links to the page at a node: `page_url` is the page's path (the node goes in the
+    query, `?node=`) or a function of the node giving its own path (`/region/<pk>/`)."""
+    keep = {k: v for k, v in (keep or {}).items() if v not in (None, "")}
+
+    def link(node: OrgNode, **extra) -> str:
+        if callable(page_url):
+            query = urlencode({**keep, **extra})
+            return page_url(node) + (f"?{query}" if query else "")
+        return f"{page_url}?{urlencode({**keep, 'node': node.pk, **extra})}"
+
+    return link
+
+
+def crumbs(user, node: OrgNode, model, *, page_url, keep: dict | None = None):
     """The chain from the root to `node`, each a link to the same page at that node: the way
     back up from a region (or county) reached by drilling down."""
     from safecampus.orgs.node_pages import breadcrumbs
 
-    keep = {k: v for k, v in (keep or {}).items() if v not in (None, "")}
-    return breadcrumbs(
-        user, node, model=model, link=lambda n: f"{page_url}?{urlencode({**keep, 'node': n.pk})}"
-    )
+    return breadcrumbs(user, node, model=model, link=_linker(page_url, keep))
 
 
-def region_rows(user, node: OrgNode, model, *, page_url: str, keep: dict | None = None):
+def region_rows(user, node: OrgNode, model, *, page_url, keep: dict | None = None):
     """The regions right under `node` where the user may view `model`, each with its number
     of schools (one grouped query), then a row for the schools right under `node` if any.
-    `page_url` is the page's path; `keep` the query values every row's links carry."""
+    `page_url` is the page's path (or a function of a node, `_linker`); `keep` the query
+    values every row's links carry."""
     visible = nodes_where(user, "view", model)
     kids = list(visible.filter(parent=node).exclude(kind=NodeKind.SCHOOL).order_by("path"))
     length = len(node.path) + 1 + SEGMENT_WIDTH
@@ -77,17 +89,13 @@ def region_rows(user, node: OrgNode, model, *, page_url: str, keep: dict | None 
         .values_list("branch")
         .annotate(n=Count("pk"))
     )
-    keep = {k: v for k, v in (keep or {}).items() if v not in (None, "")}
-
-    def link(pk: int, **extra) -> str:
-        return f"{page_url}?{urlencode({**keep, 'node': pk, **extra})}"
-
+    link = _linker(page_url, keep)
     rows = [
         RegionRow(
             node=k,
             schools=counts.get(k.path, 0),
-            url=link(k.pk, part=ROW),
-            page_url=link(k.pk),
+            url=link(k, part=ROW),
+            page_url=link(k),
         )
         for k in kids
     ]
@@ -98,8 +106,16 @@ def region_rows(user, node: OrgNode, model, *, page_url: str, keep: dict | None 
                 node=node,
                 schools=direct,
                 direct=True,
-                url=link(node.pk, part=ROW, direct=1),
-                page_url=link(node.pk, direct=1),
+                url=link(node, part=ROW, direct=1),
+                page_url=link(node, direct=1),
             )
         )
     return rows
+
+
+def row_page_url(request) -> str:
+    """The page a row request stands for: its own URL without `part`."""
+    params = request.GET.copy()
+    params.pop("part", None)
+    query = params.urlencode()
+    return request.path + (f"?{query}" if query else "")

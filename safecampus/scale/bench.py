@@ -444,6 +444,22 @@ class Bench:
         )
         url = reverse("compliance:region", args=[s.county.pk])
         self.measure("compliance page, county", "read", self._get("county", url))
+        # Above a county the page is a row per region, each row its own request.
+        url = reverse("compliance:region", args=[s.province.pk])
+        self.measure(
+            "compliance page, province (its cities' rows)", "read", self._get("province", url)
+        )
+        for who, node, label in (
+            ("city", s.county, "a county's"),
+            ("province", s.city, "a city's"),
+        ):
+            url = reverse("compliance:region", args=[node.pk]) + "?part=row"
+            self.measure(
+                f"compliance page, {label} row of the {who}",
+                "read",
+                self._get(who, url),
+                note="every school rule for every school of the region",
+            )
 
     def dispatch(self) -> None:
         s = self.scene

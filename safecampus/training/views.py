@@ -580,13 +580,11 @@ def _overview_row(request, node, today, direct: bool):
     """One region's row: the figures of its schools, and its counties short of guard days."""
     schools = overview.school_rows(request.user, node, today, direct=direct)
     counties = [] if direct else overview.county_rows(request.user, node, today)
-    params = request.GET.copy()
-    params.pop("part", None)
     row = region_rows.RegionRow(
         node=node,
         schools=len(schools),
         direct=direct,
-        page_url=f"{request.path}?{params.urlencode()}",
+        page_url=region_rows.row_page_url(request),
     )
     return render(
         request,

@@ -4,6 +4,7 @@ verdicts in the order of what to do next; the school's home to-do; and nobody ou
 
 import datetime
 import io
+import re
 
 import openpyxl
 import pytest
@@ -18,6 +19,7 @@ from safecampus.compliance.verdicts import Status, last_ended_month
 from safecampus.core.dates import add_months
 from tests import factories as f
 from tests.emergency.factories import held_drill
+from tests.region_helpers import row_urls, schools
 
 D = datetime.date
 # The rules these tests judge: the drills, two "not recorded yet" rules and 平安校园. Others'
@@ -189,6 +191,40 @@ def test_a_school_sees_its_verdicts_in_the_order_of_what_to_do_next(client, worl
     assert evac["fix_url"] == reverse("drills:record") and evac["fix_url"] in body
     # The region above is not the principal's to see.
     assert client.get(reverse("compliance:region", args=[world.county_a.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_above_a_county_each_region_is_a_row_agreeing_with_its_own_page(client, world, october):
+    """A city's page lists its counties, each row fetched on its own; a row's figures are
+    those its county's page shows ("Below" on the city's own page before)."""
+    client.force_login(f.user_with_role("bureau_staff", world.city))
+    url = reverse("compliance:region", args=[world.city.pk])
+    html = client.get(url, {"period": october}).content.decode()
+    assert 'data-testid="matrix"' not in html and world.school_a1.name not in html
+    rows = row_urls(html)
+    assert set(rows) == {str(world.county_a.pk), str(world.county_b.pk)}
+    for county in (world.county_a, world.county_b):
+        assert f"period={october}" in rows[str(county.pk)]
+        row = client.get(rows[str(county.pk)]).content.decode()
+        page = client.get(reverse("compliance:region", args=[county.pk]), {"period": october})
+        assert schools(row) == page.context["schools"]
+        failing = re.search(r'data-col="failing">.*?(\d+)<', row).group(1)
+        assert int(failing) == page.context["failing_schools"], county.name
+    # The province's page: its city, and the schools right under the city as a row of its own.
+    own = f.school(world.city, "吴忠市第一中学", "senior")
+    client.force_login(f.user_with_role("bureau_staff", world.province))
+    html = client.get(reverse("compliance:region", args=[world.province.pk])).content.decode()
+    assert set(row_urls(html)) == {str(world.city.pk)}
+    html = client.get(url).content.decode()
+    direct = client.get(row_urls(html)[str(world.city.pk)]).content.decode()
+    assert "吴忠市直属学校" in direct and schools(direct) == 1
+    page = client.get(url, {"direct": "1"})
+    body = page.content.decode()
+    assert page.context["schools"] == 1 and own.name in body and world.school_a1.name not in body
+    # A county's staff reach neither the city's page nor its rows.
+    client.force_login(f.user_with_role("bureau_staff", world.county_b))
+    assert client.get(rows[str(world.county_a.pk)]).status_code == 404
+    assert client.get(url).status_code == 404
 
 
 @pytest.mark.django_db
