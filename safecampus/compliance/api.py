@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +43,7 @@ from safecampus.core import services
 from safecampus.core.api import ScopedModelViewSet
 from safecampus.core.scoping import ALL
 from safecampus.orgs import selectors
+from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.filters import IdFilter, WithinFilter
 from safecampus.orgs.models import OrgNode
 
@@ -196,6 +198,23 @@ def _regions(user) -> list[OrgNode]:
     return list(OrgNode.objects.filter(path__in=prefixes).order_by("path"))
 
 
+# The most schools one list of verdicts judges: a large city's, not a province's. Verdicts are
+# derived when read, every rule for every school (a city of 1,400 schools takes seconds), so
+# a wider caller asks region by region (docs/performance.md).
+MAX_SCHOOLS = 3000
+
+
+def _schools_in(user, regions) -> int:
+    """The active schools inside `regions` where the user may view compliance (one count)."""
+    if not regions:
+        return 0
+    nodes = selectors.nodes_where(user, "view", PingAnAward).filter(kind=NodeKind.SCHOOL)
+    inside = Q()
+    for region in regions:
+        inside |= Q(path=region.path) | Q(path__startswith=region.path + ".")
+    return nodes.filter(inside, is_active=True).count()
+
+
 def _row(v, subject) -> dict:
     rule = catalog.RULES_BY_CODE[v.rule]
     return {
@@ -281,6 +300,10 @@ class VerdictViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary=_("Verdicts of the schools, counties and police stations in scope"),
+        description=_(
+            "Judged when asked, for every school in scope or inside within=; a scope of more "
+            "than 3,000 schools (a province) answers 400: ask a city, a county or a school."
+        ),
         parameters=[
             OpenApiParameter(
                 "within", OpenApiTypes.INT, description=_("Inside the subtree of node (id)")
@@ -297,6 +320,16 @@ class VerdictViewSet(viewsets.GenericViewSet):
             regions = [node] if node is not None else []  # outside the scope: nothing
         else:
             regions = _regions(user)
+        schools = _schools_in(user, regions)
+        if schools > MAX_SCHOOLS:
+            raise _bad(
+                "within",
+                _(
+                    "%(count)s schools are too many to judge in one request (at most "
+                    "%(max)s): ask within= a city, a county or a school."
+                )
+                % {"count": schools, "max": MAX_SCHOOLS},
+            )
         found: dict = {}
         for region in regions:
             result = dashboard.evaluate(user, region, codes=codes, period=period).result

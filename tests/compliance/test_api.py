@@ -125,6 +125,26 @@ def test_bad_parameters_answer_400_saying_what_is_expected_in_the_callers_langua
 
 
 @pytest.mark.django_db
+def test_a_scope_too_wide_to_judge_at_once_is_asked_region_by_region(world, monkeypatch):
+    """Verdicts are derived when read: a province's twenty thousand schools in one request
+    would run past any proxy, so the list says how to ask instead (here with the limit at 2)."""
+    from safecampus.compliance import api as verdicts_api
+
+    monkeypatch.setattr(verdicts_api, "MAX_SCHOOLS", 2)
+    city = f.user_with_role("bureau_staff", world.city)
+    for language, text in (("zh-hans", "所学校"), ("en", "too many to judge")):
+        response = api(city, language=language).get("/api/v1/verdicts/", {"rule": "SAFE-ZONE"})
+        assert response.status_code == 400 and text in response.json()["within"][0]
+        assert "3" in response.json()["within"][0]
+    rows = (
+        api(city)
+        .get("/api/v1/verdicts/", {"rule": "SAFE-ZONE", "within": world.county_a.pk})
+        .json()["results"]
+    )
+    assert {r["node"] for r in rows} == {world.school_a1.pk, world.school_a2.pk}
+
+
+@pytest.mark.django_db
 def test_verdicts_are_scoped(world, bureau):
     other = api(f.user_with_role("bureau_staff", world.county_b))
     rows = other.get("/api/v1/verdicts/", {"rule": "SAFE-ZONE"}).json()["results"]

@@ -825,6 +825,33 @@ def test_api_compliance_of_a_school(world, outsider):
 
 
 @pytest.mark.django_db
+def test_api_compliance_pages_the_schools_then_judges_them(world):
+    """Each page judges its own schools, in the order of the tree, with their own drills."""
+    held_drill(world.school_a1, D(2026, 10, 10), "fire", seconds=150)
+    user = f.user_with_role("bureau_staff", world.city)
+    pages = [
+        api(user)
+        .get("/api/v1/drill-compliance/", {"as_of": "2026-11-05", "page_size": 1, "page": n})
+        .json()
+        for n in (1, 2, 3)
+    ]
+    assert [p["count"] for p in pages] == [3, 3, 3]
+    assert [p["results"][0]["school"] for p in pages] == [
+        world.school_a1.pk,
+        world.school_a2.pk,
+        world.school_b1.pk,
+    ]
+    first = {v["rule"]: v["status"] for v in pages[0]["results"][0]["verdicts"]}
+    second = {v["rule"]: v["status"] for v in pages[1]["results"][0]["verdicts"]}
+    assert first["DRILL-SCHOOL"] == "compliant" and first["EVAC-PRIMARY"] == "compliant"
+    assert second["DRILL-SCHOOL"] == "not_applicable"  # a kindergarten: DRILL-KG instead
+    within = api(user).get(
+        "/api/v1/drill-compliance/", {"as_of": "2026-11-05", "within": world.county_b.pk}
+    )
+    assert [r["school"] for r in within.json()["results"]] == [world.school_b1.pk]
+
+
+@pytest.mark.django_db
 def test_api_outsider_sees_no_drill(world, outsider):
     drill = held_drill(world.school_a1, yesterday())
     client = api(outsider)
