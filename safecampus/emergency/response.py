@@ -14,8 +14,9 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from django.db.models import Q
+from django.db.models import Case, F, Q, When
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.emergency.choices import RESPONSE_MARKS, Step
@@ -140,15 +141,33 @@ def response_for(incident) -> Response:
     return response_of(incident.entries.all())
 
 
+class EntryRow(NamedTuple):
+    """What the marks need of an entry: a province's year is some ten thousand entries, and
+    model instances cost most of such a page (`effective` reads these same names)."""
+
+    pk: int
+    incident_id: int
+    step: str
+    at: datetime.datetime
+    text: str
+    corrects_id: int | None
+    plan_id: int | None
+    recorded_at: datetime.datetime
+
+
 def _timed_entries(queryset):
     """The entries that carry marks, and the corrections of those, of every incident in
-    `queryset` (one query)."""
-    return (
+    `queryset` (one query), as `EntryRow`s."""
+    rows = (
         IncidentEntry.objects.filter(incident__in=queryset.values("pk"))
         .filter(Q(step__in=TIMED_STEPS) | Q(step=Step.CORRECTION, corrects__step__in=TIMED_STEPS))
-        .only("id", "incident_id", "step", "at", "text", "corrects_id", "plan_id", "recorded_at")
         .order_by("incident_id", "id")
+        # Only a correction's time of recording is read (to order corrections); left NULL
+        # for the others, it is one timestamp fewer to parse per entry.
+        .annotate(recorded=Case(When(step=Step.CORRECTION, then=F("recorded_at")), default=None))
+        .values_list("id", *EntryRow._fields[1:-1], "recorded")
     )
+    return (EntryRow(*row) for row in rows)
 
 
 def responses(queryset) -> dict[int, Response]:

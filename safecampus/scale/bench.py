@@ -487,6 +487,8 @@ class Bench:
         for level in ("county", "province"):
             for label, name in MODULE_PAGES:
                 self.measure(f"{label}, {level}", "read", self._get(level, reverse(name)))
+            url = reverse("stats:node", args=[getattr(self.scene, level).pk])
+            self.measure(f"incident statistics, {level}", "read", self._get(level, url))
         city = self.scene.city.pk
         for label, name in MODULE_PAGES:
             if name in REGION_ROW_PAGES:

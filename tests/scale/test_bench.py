@@ -35,6 +35,8 @@ STEPS = [
     "monthly dispatch page, city",
     "monthly dispatch report XLSX, city",
     *(f"{label}, {level}" for level in ("county", "province") for label, _n in bench.MODULE_PAGES),
+    "incident statistics, county",
+    "incident statistics, province",
     *(
         f"{label}, a city's row of the province"
         for label, name in bench.MODULE_PAGES
