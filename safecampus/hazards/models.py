@@ -579,6 +579,13 @@ class Hazard(ScopedModel):
             # The ledger's order, for a province or a city (hazards/0008, 0010).
             models.Index(fields=["found_at", "id"], name="hazard_found_idx"),
             models.Index(fields=["status", "deadline"], name="hazard_status_deadline_idx"),
+            # The escalated awaiting the bureau, oldest first (the dispatch page): a few
+            # thousand of a province's million, which its ledger's order walked past (0.35 s).
+            models.Index(
+                fields=["found_at", "id"],
+                name="hazard_escalated_idx",
+                condition=models.Q(status="escalated"),
+            ),
             models.Index(
                 fields=["org_path", "status", "grade"],
                 name="hazard_path_status_idx",
