@@ -19,6 +19,9 @@ AGGREGATE_QUERIES = {"incident-stats": 8}
 # Verdicts judge every rule of the catalogue: each evaluator loads its records in a few
 # queries of its own (53 for the 50 rules when measured), never one per school.
 AGGREGATE_QUERIES["verdicts"] = 70
+# Drill compliance counts the schools, reads the page's with their first drills, then judges
+# only those: their drills and their calendars.
+AGGREGATE_QUERIES["drill-compliance"] = 6
 
 
 def grow(world, count: int) -> None:

@@ -723,6 +723,19 @@ def schools_in_scope(user, *, node=None, school_id=None):
     return qs.filter(node__is_active=True).order_by("node__path")
 
 
+def with_first_drill(schools):
+    """School profiles with the time of their first held drill (`first_drill`), where their
+    records begin."""
+    from safecampus.emergency.models import Drill
+
+    first = (
+        Drill.objects.filter(org=OuterRef("node"), status=DrillStatus.HELD)
+        .order_by("held_at")
+        .values("held_at")[:1]
+    )
+    return schools.annotate(first_drill=Subquery(first))
+
+
 def load_facts(
     user,
     *,
@@ -735,18 +748,15 @@ def load_facts(
     """(school profile, facts) for every school in scope under `node` (or the one school), in
     three queries whatever their number: schools (with their first drill), held drills with
     their buildings, and calendars (none when the caller has them: `calendars`, by node id,
-    built by `calendars_of` for the same day)."""
+    built by `calendars_of` for the same day). `schools` may be given as a queryset, or as a
+    list read through `with_first_drill` (a page of them)."""
     from safecampus.emergency.models import Drill
 
     as_of = as_of or timezone.localdate()
-    first = (
-        Drill.objects.filter(org=OuterRef("node"), status=DrillStatus.HELD)
-        .order_by("held_at")
-        .values("held_at")[:1]
-    )
     if schools is None:
         schools = schools_in_scope(user, node=node, school_id=school_id)
-    schools = list(schools.annotate(first_drill=Subquery(first)))
+    if not isinstance(schools, list):  # a list: read already, with its first drills
+        schools = list(with_first_drill(schools))
     if not schools:
         return []
     end = day_start(as_of + ONE_DAY)

@@ -331,20 +331,15 @@ class DrillComplianceViewSet(viewsets.GenericViewSet):
             schools = compliance.schools_in_scope(request.user, node=node, school_id=school)
         # The page's schools first, then their verdicts: a province's caller pays for fifty
         # schools a page, not for the twenty thousand before them.
-        page = self.paginate_queryset(schools.order_by("node__path", "node_id"))
-        ids = [s.node_id for s in page]
-        judged = compliance.load_facts(
-            request.user,
-            as_of=as_of,
-            schools=School.objects.select_related("node").filter(node_id__in=ids),
+        page = self.paginate_queryset(
+            compliance.with_first_drill(schools).order_by("node__path", "node_id")
         )
-        by_id = {
-            school.node_id: compliance.SchoolResult(
-                school, facts, compliance.evaluate(facts, rules)
+        rows = [
+            _row(compliance.SchoolResult(school, facts, compliance.evaluate(facts, rules)))
+            for school, facts in compliance.load_facts(
+                request.user, as_of=as_of, schools=list(page)
             )
-            for school, facts in judged
-        }
-        rows = [_row(by_id[pk]) for pk in ids if pk in by_id]
+        ]
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
     @extend_schema(summary=_("Drill compliance of one school"), parameters=PARAMS)

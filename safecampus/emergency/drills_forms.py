@@ -20,6 +20,7 @@ from safecampus.hazards.forms import PhotosField, schools_where
 from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.forms import ScopedFilterForm, preselect_single_node
 from safecampus.orgs.models import OrgNode, Person
+from safecampus.orgs.pickers import searchable
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -173,6 +174,7 @@ class DrillPlanForm(forms.Form):
                 self.initial.setdefault(name, getattr(instance, name))
         else:
             self.fields["school"].queryset = drill_schools(user)
+            searchable(self.fields["school"], user)
             preselect_single_node(self, "school")
             self.initial.setdefault("held_at", now_minute())  # recorded just after, usually
 
@@ -364,6 +366,7 @@ class DrillRecordForm(forms.Form):
                 self.initial.setdefault("held_at", drill.planned_for)
         else:
             self.fields["school"].queryset = drill_schools(user)
+            searchable(self.fields["school"], user)
             preselect_single_node(self, "school")
             self.initial.setdefault("held_at", now_minute())  # recorded just after, usually
 

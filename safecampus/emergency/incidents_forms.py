@@ -15,6 +15,7 @@ from safecampus.emergency.models import EmergencyPlan, Incident, IncidentEntry
 from safecampus.orgs import selectors
 from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.forms import ScopedFilterForm, preselect_single_node
+from safecampus.orgs.pickers import searchable
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -108,6 +109,7 @@ class IncidentReportForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = schools_where(user, "add").order_by("path")
+        searchable(self.fields["school"], user)
         preselect_single_node(self, "school")
         self.fields["occurred_at"].initial = now_minute()
 

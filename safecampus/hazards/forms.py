@@ -3,6 +3,7 @@ user may see (and, for the record's own school, where the user may write)."""
 
 from django import forms
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from safecampus.core.listing import VersionedModelForm
@@ -12,6 +13,7 @@ from safecampus.orgs import selectors
 from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.forms import ScopedFilterForm, node_field, preselect_single_node
 from safecampus.orgs.models import Person, ancestor_paths
+from safecampus.orgs.pickers import searchable
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PHOTO_ATTRS = {"accept": "image/*", "capture": "environment"}
@@ -102,6 +104,14 @@ class HazardReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         schools = schools_where(user, "add", Hazard).order_by("path")
         self.fields["school"].queryset = schools
+        searchable(self.fields["school"], user).widget.attrs.update(
+            {  # a school chosen loads its spots
+                "hx-get": reverse("hazards:spot_options"),
+                "hx-target": "#id_spot",
+                "hx-trigger": "change",
+                "hx-swap": "innerHTML",
+            }
+        )
         preselect_single_node(self, "school")
         raw = self.data.get("school") if self.is_bound else self.initial.get("school")
         school_id = getattr(raw, "pk", raw)
@@ -259,6 +269,14 @@ class InspectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.items = list(items)
         self.fields["school"].queryset = schools
+        searchable(self.fields["school"], user).widget.attrs.update(
+            {  # a school chosen loads its spots
+                "hx-get": reverse("hazards:spot_options"),
+                "hx-target": "#id_spot",
+                "hx-trigger": "change",
+                "hx-swap": "innerHTML",
+            }
+        )
         preselect_single_node(self, "school")
         # Departments of the school or above that may join (hazards/joint.py); the field is
         # left out when there are none, to keep the form short on a phone.

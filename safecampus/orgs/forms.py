@@ -38,12 +38,16 @@ class NodeChoiceField(forms.ModelChoiceField):
 
 
 def node_field(user, queryset, *, label=None, required=True, help_text=""):
+    """A choice of one node of `queryset`: a menu, or a search above a few hundred."""
+    from safecampus.orgs.pickers import NodeSearchSelect
+
     field = NodeChoiceField(
         queryset=queryset.order_by("path"),
         label=label or _("Organisation"),
         required=required,
         help_text=help_text,
         empty_label=_("Choose…"),
+        widget=NodeSearchSelect(user=user),
     )
     field.base = base_depth(user)
     return field

@@ -1,5 +1,11 @@
-from safecampus.orgs import import_views, views
+from django.urls import path
+
+from safecampus.orgs import import_views, pickers, views
 
 app_name = "orgs"
 
-urlpatterns = [*views.urlpatterns, *import_views.urlpatterns]
+urlpatterns = [
+    *views.urlpatterns,
+    *import_views.urlpatterns,
+    path("pick/<str:token>/", pickers.pick, name="pick"),
+]
