@@ -248,11 +248,16 @@ def region(request, pk):
     period, error = _period(request)
     if node.is_school:
         return redirect(_with_period(reverse("compliance:school", args=[node.pk]), period))
+    answer = region_rows.answer(
+        request,
+        node,
+        known=True,  # scoped_get above: a node the user does not see is a 404 already
+        row=lambda direct: _region_row(request, node, period, direct),
+        regions=lambda: _regions(request, node, period, error),
+    )
+    if answer is not None:
+        return answer
     direct = region_rows.wants_direct(request, node)
-    if region_rows.wants_row(request):
-        return _region_row(request, node, period, direct)
-    if region_rows.by_region(node) and not direct:
-        return _regions(request, node, period, error)
     evaluation = dashboard.evaluate(user, node, period=period, direct=direct)
     result = evaluation.result
     groups = dashboard.columns(result.rules)

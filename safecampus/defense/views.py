@@ -557,13 +557,16 @@ def overview(request):
             raise Http404
         return redirect("defense:school", pk=own[0].node_id)
     day = timezone.localdate()
+    answer = region_rows.answer(
+        request,
+        node,
+        known=bool(request.GET.get("node")),  # _overview_node: 404 for one not seen
+        row=lambda direct: _overview_row(request, node, day, direct),
+        regions=lambda: _overview_regions(request, node, day),
+    )
+    if answer is not None:
+        return answer
     direct = region_rows.wants_direct(request, node)
-    if region_rows.wants_row(request):
-        if not request.GET.get("node"):
-            raise Http404
-        return _overview_row(request, node, day, direct)
-    if region_rows.by_region(node) and not direct:
-        return _overview_regions(request, node, day)
     all_rows = overview_rows(user, node, day, direct=direct)
     region_shares = shares(all_rows, node, day)
     show = request.GET.get("show", "")

@@ -72,13 +72,16 @@ def overview(request):
     period = month_period(first) if first else None
     today = timezone.localdate()
     shown = period or last_ended_month(today)
+    answer = region_rows.answer(
+        request,
+        node,
+        known=bool(request.GET.get("node")),  # _region: 404 for one not seen
+        row=lambda direct: _region_row(request, node, period, direct),
+        regions=lambda: _regions(request, node, shown, today),
+    )
+    if answer is not None:
+        return answer
     direct = region_rows.wants_direct(request, node)
-    if region_rows.wants_row(request):
-        if not request.GET.get("node"):
-            raise Http404
-        return _region_row(request, node, period, direct)
-    if region_rows.by_region(node) and not direct:
-        return _regions(request, node, shown, today)
     result = engine.evaluate(
         user, node, codes=CODES, period=period, subjects=(SCHOOL,), direct=direct
     )

@@ -759,13 +759,16 @@ def compliance_region(request):
     as_of = _as_of(form)
     rule = data.get("rule") or ""
     status = data.get("status") or "failing"
+    answer = region_rows.answer(
+        request,
+        scope,
+        known=data.get("node") is not None,  # the form refuses a region not seen
+        row=lambda direct: _compliance_row(request, scope, as_of, direct),
+        regions=lambda: _compliance_regions(request, form, scope, as_of),
+    )
+    if answer is not None:
+        return answer
     direct = region_rows.wants_direct(request, scope)
-    if region_rows.wants_row(request):
-        if data.get("node") is None:  # a region the user does not see, or none
-            raise Http404
-        return _compliance_row(request, scope, as_of, direct)
-    if region_rows.by_region(scope) and not direct:
-        return _compliance_regions(request, form, scope, as_of)
     results = compliance.evaluate_region(user, node=scope, as_of=as_of, direct=direct)
     townships = {
         t.path: t

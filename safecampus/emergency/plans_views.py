@@ -570,24 +570,21 @@ class GapListView(ScopedListView):
         if not can_anywhere(request.user, "view", EmergencyPlan):
             raise PermissionDenied(_("Your role does not allow this here."))
         data = self._data()
-        if region_rows.wants_row(request):
-            if data.get("node") is None:
-                raise Http404
-            return self._row(request, data)
         node = data.get("node") or (
             f.nodes_for_plans(request.user, "view")
             .exclude(kind=NodeKind.SCHOOL)
             .order_by("depth", "path")
             .first()
         )
-        if (
-            region_rows.by_region(node)
-            and not region_rows.wants_direct(request, node)
-            and not data.get("q")
-            and request.GET.get("export") != "xlsx"
-        ):
-            return self._regions(request, node)
-        return super().get(request, *args, **kwargs)
+        listing = bool(data.get("q")) or request.GET.get("export") == "xlsx"
+        answer = region_rows.answer(
+            request,
+            node,
+            known=data.get("node") is not None,  # the form refuses a region not seen
+            row=lambda direct: self._row(request, data),
+            regions=lambda: None if listing else self._regions(request, node),
+        )
+        return answer or super().get(request, *args, **kwargs)
 
     def _keep(self) -> dict:
         return {k: self.request.GET.get(k, "") for k in ("kind", "scenario", "school_kind")}

@@ -269,14 +269,7 @@ class InspectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.items = list(items)
         self.fields["school"].queryset = schools
-        searchable(self.fields["school"], user).widget.attrs.update(
-            {  # a school chosen loads its spots
-                "hx-get": reverse("hazards:spot_options"),
-                "hx-target": "#id_spot",
-                "hx-trigger": "change",
-                "hx-swap": "innerHTML",
-            }
-        )
+        searchable(self.fields["school"], user)
         preselect_single_node(self, "school")
         # Departments of the school or above that may join (hazards/joint.py); the field is
         # left out when there are none, to keep the form short on a phone.

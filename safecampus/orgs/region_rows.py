@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Count
 from django.db.models.functions import Substr
+from django.http import Http404
 
 from safecampus.orgs.choices import NodeKind
 from safecampus.orgs.models import SEGMENT_WIDTH, OrgNode
@@ -40,6 +41,21 @@ def wants_row(request) -> bool:
 def wants_direct(request, node: OrgNode | None) -> bool:
     """The schools right under `node` only (the pseudo-region row of a city's own schools)."""
     return by_region(node) and request.GET.get("direct") == "1"
+
+
+def answer(request, node: OrgNode | None, *, known: bool, row, regions):
+    """What a region page's request asks for, the one rule of the pages above: one row's
+    figures (`row(direct)`, 404 for a node the user does not see, `known` False), the table
+    of regions above a county (`regions()`), or None for the page itself (`direct` or not,
+    `wants_direct`)."""
+    direct = wants_direct(request, node)
+    if wants_row(request):
+        if not known:
+            raise Http404
+        return row(direct)
+    if by_region(node) and not direct:
+        return regions()
+    return None
 
 
 @dataclass

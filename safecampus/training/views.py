@@ -518,13 +518,16 @@ def overview_page(request):
             return redirect("training:appointments")
         form = f.RegionForm(initial={"node": node.pk}, user=user, regions=regions)
     today = timezone.localdate()
+    answer = region_rows.answer(
+        request,
+        node,
+        known=form.is_bound,  # unbound again above for a region not seen, or none
+        row=lambda direct: _overview_row(request, node, today, direct),
+        regions=lambda: _overview_regions(request, form, node, today),
+    )
+    if answer is not None:
+        return answer
     direct = region_rows.wants_direct(request, node)
-    if region_rows.wants_row(request):
-        if not form.is_bound:  # a region the user does not see, or none
-            raise Http404
-        return _overview_row(request, node, today, direct)
-    if region_rows.by_region(node) and not direct:
-        return _overview_regions(request, form, node, today)
     schools = overview.school_rows(user, node, today, direct=direct)
     counties = [] if direct else overview.county_rows(user, node, today)
     if request.GET.get("export") == "xlsx":
