@@ -299,7 +299,7 @@ def test_the_county_overview_and_its_workbook(client, world, bureau):
 
 
 def figure(html: str, col: str) -> str:
-    return re.search(rf'data-col="{col}">(.*?)</td>', html, re.S).group(1)
+    return re.search(rf'data-col="{col}"[^>]*>(.*?)</td>', html, re.S).group(1)
 
 
 def test_a_city_overview_has_a_row_per_county_with_its_schools_figures(client, world):

@@ -151,3 +151,35 @@
     }
   });
 })();
+
+/* Region tables above a county (orgs/region_rows.py): once every row has arrived, the foot
+   sums the columns whose cells carry a count (data-n); a share is no sum, and stays blank. */
+(function () {
+  "use strict";
+  function total(table) {
+    var foot = table.querySelector("tr[data-total]");
+    if (!foot) return;
+    var rows = table.querySelectorAll("tbody tr[data-node]");
+    if (!rows.length || table.querySelector("tbody [aria-busy=true]")) return;
+    var sums = [];
+    var counted = [];
+    rows.forEach(function (row) {
+      Array.prototype.forEach.call(row.cells, function (cell, i) {
+        if (cell.dataset.n === undefined) {
+          counted[i] = false;
+          return;
+        }
+        if (counted[i] === undefined) counted[i] = true;
+        sums[i] = (sums[i] || 0) + Number(cell.dataset.n);
+      });
+    });
+    Array.prototype.forEach.call(foot.cells, function (cell, i) {
+      if (i === 0) return;
+      cell.textContent = counted[i] ? sums[i].toLocaleString() : "";
+    });
+    foot.hidden = false;
+  }
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll("table.region-table").forEach(total);
+  });
+})();
