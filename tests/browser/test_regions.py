@@ -24,9 +24,9 @@ def test_a_city_reads_its_counties_rows_then_a_countys_schools(open_session, wor
     row = table.locator(f"tr[data-node='{world.county_a.pk}']")
     row.locator("td[data-rule=DRILL-SCHOOL]").wait_for()  # filled in by its own request
     assert row.locator("td[data-rule=DRILL-SCHOOL]").inner_text().strip() == "1"
-    assert table.locator("[aria-busy=true]").count() == 0  # every row has arrived
     total = table.locator("[data-testid=regions-total]")
     total.wait_for()  # shown once every row has arrived: the city's sums
+    assert table.locator("[aria-busy=true]").count() == 0
     cells = total.locator("td").all_inner_texts()
     assert cells[0] == "3" and cells[2] == "1"  # schools; DRILL-SCHOOL not met
     s.shot("regions-01-city-drill-compliance")
