@@ -18,6 +18,7 @@ import datetime
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -300,9 +301,13 @@ class VerdictViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary=_("Verdicts of the schools, counties and police stations in scope"),
-        description=_(
-            "Judged when asked, for every school in scope or inside within=; a scope of more "
-            "than 3,000 schools (a province) answers 400: ask a city, a county or a school."
+        description=format_lazy(
+            _(
+                "Judged when asked, for every school in scope or inside within=; a scope of "
+                "more than {max} schools (a province) answers 400: ask a city, a county or a "
+                "school."
+            ),
+            max=f"{MAX_SCHOOLS:,}",
         ),
         parameters=[
             OpenApiParameter(

@@ -399,20 +399,17 @@ def overview_rows(user, node: OrgNode, day: datetime.date, *, direct: bool = Fal
     """Every school of the region in the user's scope (only those right under it when
     `direct`), with its inventory in force, the rules on it and the freshness of its
     verifications (five queries)."""
-    schools = (
-        list(
-            _schools_visible(user)
-            .filter(node__path__startswith=node.path + ".")
-            .select_related("node__parent")
-            .order_by("node__path")
-        )
-        if not node.is_school
-        else list(_schools_visible(user).filter(node=node))
-    )
+    direct = direct and not node.is_school
+    if node.is_school:
+        schools = list(_schools_visible(user).filter(node=node))
+    else:
+        below = _schools_visible(user).filter(node__path__startswith=node.path + ".")
+        if direct:
+            below = below.filter(node__parent=node)
+        schools = list(below.select_related("node__parent").order_by("node__path"))
     snapshots = InventorySnapshot.objects.for_user(user).within(node.path)
     verifications = Verification.objects.for_user(user).within(node.path)
-    if direct and not node.is_school:
-        schools = [s for s in schools if s.node.parent_id == node.pk]
+    if direct:
         snapshots = snapshots.filter(org__parent=node)
         verifications = verifications.filter(org__parent=node)
     snapshots = {s.org_id: s for s in selectors.in_force(snapshots, day)}
